@@ -1,0 +1,58 @@
+# otelcol-ccdash — see README.md. Two commands matter: `make run` and `make test`.
+SHELL := /bin/bash
+
+# One flag set for build, test and vet: mixing flag sets recompiles every dependency.
+export CGO_ENABLED := 0
+export GOFLAGS := -buildvcs=false -trimpath
+
+GO         ?= go
+BIN        := bin/otelcol-ccdash
+CONFIG     ?= cmd/otelcol-ccdash/config.yaml
+OCB_VERSION := v0.161.0
+COMPONENTS := receiver/claudecodereceiver exporter/sqlanalyticsexporter extension/analyticsextension
+PG_DSN_DEFAULT := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+
+.PHONY: all build run test test-unit test-e2e lint generate mdatagen ocb bench bench-backfill clean
+
+all: build
+
+build: ## build bin/otelcol-ccdash
+	$(GO) build -o $(BIN) ./cmd/otelcol-ccdash
+
+run: build ## run the collector with the default config (reads your Claude history)
+	./$(BIN) --config $(CONFIG)
+
+test: test-unit test-e2e ## everything CI runs
+
+test-unit: ## unit, contract (SQLite + PostgreSQL when CCDASH_TEST_POSTGRES_DSN is set) and pipeline tests
+	$(GO) test -count=1 ./...
+
+test-e2e: build ## built binary vs ccusage on testdata and the shared corpus; restart/SIGKILL exactness
+	$(GO) test -count=1 -tags e2e -timeout 20m ./test/e2e/...
+
+lint: ## gofmt + go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/e2e/...
+
+generate: ocb mdatagen ## regenerate cmd/otelcol-ccdash (ocb) and component metadata (mdatagen)
+
+ocb:
+	@command -v builder >/dev/null 2>&1 || GOFLAGS= $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	$$(command -v builder || echo $$($(GO) env GOPATH)/bin/builder) --config builder-config.yaml --skip-get-modules --skip-compilation
+	gofmt -w cmd/otelcol-ccdash
+
+mdatagen:
+	@for c in $(COMPONENTS); do \
+	  (cd $$c && GOFLAGS= $(GO) -C $(CURDIR)/internal/tools tool mdatagen $(CURDIR)/$$c/metadata.yaml) || exit 1; \
+	done
+
+bench: ## Go benchmarks: parser MB/s, store rows/s
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/transcript/ ./internal/store/
+
+bench-backfill: build ## backfill of a ~500 MB synthetic history vs ccusage, side by side (SIZE=500MB)
+	scripts/bench-backfill.sh
+
+clean:
+	rm -rf bin data

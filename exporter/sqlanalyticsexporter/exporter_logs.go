@@ -1,0 +1,75 @@
+package sqlanalyticsexporter // import "github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
+
+import (
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
+	"github.com/ccdash/otelcol-ccdash/internal/factlog"
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+	"github.com/ccdash/otelcol-ccdash/internal/store"
+)
+
+type logsExporter struct {
+	cfg      *Config
+	settings exporter.Settings
+	store    *store.Store
+	skipped  int64
+}
+
+func newLogsExporter(cfg *Config, set exporter.Settings) *logsExporter {
+	return &logsExporter{cfg: cfg, settings: set}
+}
+
+// start resolves the store from the analytics extension. Extensions start
+// before pipelines, so the store is open by now.
+func (e *logsExporter) start(_ context.Context, host component.Host) error {
+	ext, ok := host.GetExtensions()[e.cfg.Store]
+	if !ok {
+		return fmt.Errorf("sql_analytics: extension %q not found: add it under service.extensions", e.cfg.Store)
+	}
+	p, ok := ext.(analyticsextension.StoreProvider)
+	if !ok {
+		return fmt.Errorf("sql_analytics: extension %q is not an analytics extension", e.cfg.Store)
+	}
+	if e.store = p.Store(); e.store == nil {
+		return fmt.Errorf("sql_analytics: extension %q has no open store", e.cfg.Store)
+	}
+	return nil
+}
+
+// pushLogs writes every fact of the batch in one transaction. Writes are
+// idempotent upserts, so a retry after a partial failure, a replay after a
+// restart or a duplicate delivery changes nothing.
+func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	batch := make([]facts.Fact, 0, ld.LogRecordCount())
+	skipped := 0
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				if f, ok := factlog.Decode(lrs.At(k)); ok {
+					batch = append(batch, f)
+				} else {
+					skipped++
+				}
+			}
+		}
+	}
+	if skipped > 0 && e.skipped == 0 {
+		e.settings.Logger.Info("Ignoring log records that carry no ccdash fact key (e.g. native Claude Code events)",
+			zap.Int("count", skipped))
+	}
+	e.skipped += int64(skipped)
+	if len(batch) == 0 {
+		return nil
+	}
+	return e.store.Write(ctx, batch)
+}

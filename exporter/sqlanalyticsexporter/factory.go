@@ -1,0 +1,48 @@
+package sqlanalyticsexporter // import "github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter/internal/metadata"
+)
+
+// NewFactory creates the factory for the sql_analytics exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(metadata.Type, createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability))
+}
+
+func createDefaultConfig() component.Config {
+	// One consumer: SQLite has a single writer, and one writer keeps batches
+	// in arrival order. wait_for_result makes ConsumeLogs return only after
+	// the batch is committed (or finally failed), so the receiver advances
+	// its checkpoints only for data that is in the database.
+	queue := exporterhelper.NewDefaultQueueConfig()
+	queue.NumConsumers = 1
+	queue.WaitForResult = true
+	return &Config{
+		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 0}, // large backfill batches must not time out
+		QueueConfig:   configoptional.Some(queue),
+		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		Store:         component.MustNewID("analytics"),
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	c := cfg.(*Config)
+	e := newLogsExporter(c, set)
+	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs,
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+		exporterhelper.WithRetry(c.BackOffConfig),
+	)
+}

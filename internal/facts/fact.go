@@ -1,0 +1,123 @@
+// Package facts defines the unit of data that flows from the transcript
+// parser through the collector pipeline into the SQL store.
+//
+// A Fact is one observation taken from a Claude Code transcript (an API
+// response's usage, a tool call, a commit, ...). Every fact carries a stable
+// Key derived only from transcript content, so re-reading the same history
+// produces the same keys and the store can upsert idempotently. Facts travel
+// between components as OTLP log records (see internal/factlog) so an agent
+// collector can forward them to a gateway unchanged.
+//
+// This package has no collector dependencies on purpose: the parser and the
+// store both use it.
+package facts
+
+import "time"
+
+// Event names. Claude Code's native OTel event names are used where an
+// equivalent exists (see shared/reference/native-otel.md) and ccdash.* for
+// the rest.
+const (
+	EventAPIRequest     = "claude_code.api_request"     // one de-duplicated API response with usage
+	EventAPIError       = "claude_code.api_error"       // <synthetic> / isApiErrorMessage lines
+	EventUserPrompt     = "claude_code.user_prompt"     // a prompt typed by the human
+	EventToolResult     = "claude_code.tool_result"     // the result of a tool call
+	EventCompaction     = "claude_code.compaction"      // system/compact_boundary
+	EventSkillActivated = "claude_code.skill_activated" // Skill tool_use
+	EventSubagentLinked = "claude_code.subagent_completed"
+	EventToolUse        = "ccdash.tool_use"        // the start of a tool call
+	EventSession        = "ccdash.session"         // session/subagent identity and time span
+	EventCommit         = "ccdash.commit"          // a successful git commit made in the session
+	EventPullRequest    = "ccdash.pull_request"    // a PR opened in the session
+	EventFileUpdate     = "ccdash.file_update"     // a file written/edited by a tool
+	EventIngestProgress = "ccdash.ingest.progress" // receiver progress, stored for /status
+)
+
+// Session types.
+const (
+	SessionMain       = "main"
+	SessionSubagent   = "subagent"
+	SessionCompaction = "compaction"
+	SessionSidechain  = "sidechain" // 1.x inline subagent conversation
+)
+
+// Usage holds the token counts of one API response, as Anthropic reports
+// them: Input excludes cached tokens.
+type Usage struct {
+	Input         int64
+	Output        int64
+	CacheCreate5m int64 // cache writes with 5 minute TTL (or flat cache_creation_input_tokens)
+	CacheCreate1h int64 // cache writes with 1 hour TTL
+	CacheRead     int64
+}
+
+// CacheCreation is the total of cache writes, both TTLs.
+func (u Usage) CacheCreation() int64 { return u.CacheCreate5m + u.CacheCreate1h }
+
+// Total is what ccusage compares when two copies of one response collide.
+func (u Usage) Total() int64 { return u.Input + u.Output + u.CacheCreation() + u.CacheRead }
+
+// Fact is one observation. Only the fields that make sense for Event are set;
+// zero values mean "unknown" and are not transmitted.
+type Fact struct {
+	Key   string    // stable unique key; the store upserts on it
+	Event string    // one of the Event* constants
+	Time  time.Time // event time (transcript timestamp), UTC
+
+	// Where it happened.
+	SessionID       string // ccdash session entity id (subagents are namespaced: <parent>/agent-<id>)
+	ParentSessionID string // for subagents: the spawning session entity
+	RootSessionID   string // the top-level session of the thread
+	SessionType     string // Session* constant
+	AgentID         string // Claude Code agentId of a subagent
+	AgentType       string // subagent_type / meta agentType
+	Project         string // project path (cwd of the session's first line, else slug)
+	Cwd             string
+	GitBranch       string
+	Version         string // Claude Code version
+	SourceFile      string // transcript path, for troubleshooting
+
+	// API usage (EventAPIRequest).
+	Model       string
+	MessageID   string
+	RequestID   string
+	IsSidechain bool
+	Speed       string // "fast" or ""
+	Usage       Usage
+	CostNanos   int64 // cost in 1e-9 USD; integer so sums are exact on every database
+
+	// Tool calls (EventToolUse / EventToolResult / EventSkillActivated).
+	ToolName     string
+	ToolUseID    string
+	IsError      bool
+	ExitCode     *int64
+	FailureClass string
+	DurationMs   int64
+
+	// Commits, PRs, files.
+	CommitSHA  string
+	PRNumber   int64
+	PRURL      string
+	FilePath   string
+	Additions  int64
+	Deletions  int64
+	SkillName  string
+	FirstTime  time.Time // EventSession: first line time seen in this batch
+	LastTime   time.Time // EventSession: last line time seen in this batch
+	Status     string    // free-form status (tool: ok|error, session: ...)
+	Payload    string    // JSON with the remaining details (full fidelity unless redacted)
+	IngestInfo *IngestProgress
+}
+
+// IngestProgress is the receiver's view of its own progress. It travels as
+// a fact so the API can report it from persisted data only.
+type IngestProgress struct {
+	Reporter         string // host + receiver id
+	BackfillComplete bool
+	FilesTotal       int64
+	FilesCaughtUp    int64
+	LinesRead        int64
+	BadLines         int64
+	BytesRead        int64
+	LagSeconds       float64
+}

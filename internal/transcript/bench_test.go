@@ -1,0 +1,80 @@
+package transcript
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+)
+
+type benchFile struct {
+	fi    FileInfo
+	lines [][]byte
+}
+
+// benchInput is the public corpus (real 1.0.x and 2.1.x transcripts), or the
+// golden testdata when the corpus is absent.
+func benchInput(b *testing.B) ([]benchFile, int64) {
+	var paths []string
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "public")
+	paths, _ = filepath.Glob(filepath.Join(dir, "*", "*.jsonl"))
+	corpus := len(paths) > 0
+	if !corpus {
+		paths, _ = filepath.Glob(filepath.Join("testdata", "projects", "*", "*.jsonl"))
+	}
+	if len(paths) == 0 {
+		b.Skip("no input")
+	}
+	var files []benchFile
+	var size int64
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += int64(len(data))
+		fi := FileInfo{Path: p, SessionID: "s", Kind: Main}
+		if corpus {
+			fi = corpusFileInfo(p)
+		}
+		files = append(files, benchFile{fi: fi, lines: bytes.Split(data, []byte("\n"))})
+	}
+	return files, size
+}
+
+func BenchmarkExtract(b *testing.B) {
+	files, size := benchInput(b)
+	opts := DefaultOptions()
+	var n int
+	emit := func(facts.Fact) { n++ }
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			e := NewExtractor(f.fi, opts)
+			for _, l := range f.lines {
+				_ = e.Line(l, emit)
+			}
+			e.EndBatch(emit)
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "facts/op")
+}
+
+// BenchmarkParseLine isolates JSON decoding.
+func BenchmarkParseLine(b *testing.B) {
+	files, size := benchInput(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			for _, l := range f.lines {
+				_, _ = ParseLine(l)
+			}
+		}
+	}
+}

@@ -1,0 +1,306 @@
+package transcript
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+)
+
+// maxToolCalls bounds the tool_use map of one file. Results normally follow
+// their tool_use within seconds; a session with more pending calls than this
+// only loses durations and tool names on the oldest ones.
+const maxToolCalls = 4096
+
+// toolCall is what a tool_result needs to know about its tool_use.
+type toolCall struct {
+	name         string
+	time         time.Time
+	subagentType string
+	isCommit     bool // Bash running `git commit`
+	isPRCreate   bool // Bash running `gh pr create`
+}
+
+// toolCalls is a FIFO-bounded map of tool_use id -> call.
+type toolCalls struct {
+	m    map[string]toolCall
+	ring []string
+	next int
+}
+
+func newToolCalls(n int) *toolCalls {
+	return &toolCalls{m: make(map[string]toolCall), ring: make([]string, n)}
+}
+
+func (t *toolCalls) put(id string, c toolCall) {
+	if _, ok := t.m[id]; !ok {
+		if old := t.ring[t.next]; old != "" {
+			delete(t.m, old)
+		}
+		t.ring[t.next] = id
+		t.next = (t.next + 1) % len(t.ring)
+	}
+	t.m[id] = c
+}
+
+func (t *toolCalls) get(id string) (toolCall, bool) {
+	c, ok := t.m[id]
+	return c, ok
+}
+
+// toolInput holds the tool_use input fields the extractor looks at.
+type toolInput struct {
+	Command      string `json:"command"`       // Bash
+	Skill        string `json:"skill"`         // Skill
+	SubagentType string `json:"subagent_type"` // Task / Agent
+	Prompt       string `json:"prompt"`        // Task / Agent
+}
+
+var (
+	gitCommitRE  = regexp.MustCompile(`\bgit(?:\s+-[Cc]\s+\S+)*\s+commit\b`)
+	ghPRCreateRE = regexp.MustCompile(`\bgh\s+pr\s+create\b`)
+)
+
+type toolUsePayload struct {
+	Input json.RawMessage `json:"input,omitempty"`
+}
+
+func (c *lineCtx) toolUse(b *Block) {
+	if b.ID == "" {
+		return
+	}
+	var in toolInput
+	switch b.Name {
+	case "Bash", "Skill", "Task", "Agent":
+		decodeLenient(b.Input, &in)
+	}
+	call := toolCall{name: b.Name, time: c.ts, subagentType: in.SubagentType}
+	if b.Name == "Bash" {
+		call.isCommit = strings.Contains(in.Command, "commit") && gitCommitRE.MatchString(in.Command)
+		call.isPRCreate = strings.Contains(in.Command, "create") && ghPRCreateRE.MatchString(in.Command)
+	}
+	c.e.tools.put(b.ID, call)
+	if b.Name == "Task" || b.Name == "Agent" {
+		c.e.rememberTaskPrompt(in.Prompt, b.ID, str(c.l.Version))
+	}
+
+	f := c.fact(facts.EventToolUse, "tooluse:"+b.ID)
+	f.ToolName = b.Name
+	f.ToolUseID = b.ID
+	if c.e.opts.IncludeContent && isJSONValue(b.Input) {
+		f.Payload = marshalPayload(toolUsePayload{Input: b.Input})
+	}
+	c.emit(f)
+
+	if b.Name == "Skill" {
+		s := c.fact(facts.EventSkillActivated, "skill:"+b.ID)
+		s.ToolName = b.Name
+		s.ToolUseID = b.ID
+		s.SkillName = in.Skill
+		c.emit(s)
+	}
+}
+
+// toolResultInfo is the structured toolUseResult, decoded leniently: its
+// shape depends on the tool (transcript-format.md §5).
+type toolResultInfo struct {
+	Stdout          string          `json:"stdout"`
+	Interrupted     bool            `json:"interrupted"`
+	AgentID         string          `json:"agentId"`
+	FilePath        string          `json:"filePath"`
+	Type            string          `json:"type"`
+	Content         json.RawMessage `json:"content"`
+	StructuredPatch []patchHunk     `json:"structuredPatch"`
+	ExitCode        *int64          `json:"exitCode"` // BashOutput
+	Status          string          `json:"status"`
+	hasPatch        bool
+	text            string // when toolUseResult is a string
+}
+
+type patchHunk struct {
+	Lines []string `json:"lines"`
+}
+
+func decodeToolResult(raw json.RawMessage) toolResultInfo {
+	var r toolResultInfo
+	raw = trimJSON(raw)
+	if len(raw) == 0 {
+		return r
+	}
+	switch raw[0] {
+	case '"':
+		_ = unmarshal(raw, &r.text)
+	case '{':
+		decodeLenient(raw, &r)
+		r.hasPatch = r.StructuredPatch != nil
+	}
+	return r
+}
+
+type toolResultPayload struct {
+	Output      string `json:"output,omitempty"`
+	Truncated   bool   `json:"truncated,omitempty"`
+	OutputBytes int    `json:"outputBytes,omitempty"`
+	Interrupted bool   `json:"interrupted,omitempty"`
+}
+
+// toolResult emits the facts of one tool_result block. The line's
+// toolUseResult is only attributed to the block when it is the line's only
+// tool_result.
+func (c *lineCtx) toolResult(b *Block, results int) {
+	id := b.ToolUseID
+	if id == "" {
+		return
+	}
+	call, known := c.e.tools.get(id)
+	var tur toolResultInfo
+	if results == 1 {
+		tur = decodeToolResult(c.l.ToolUseResult)
+	}
+	text := resultText(b.Content)
+
+	f := c.fact(facts.EventToolResult, "toolres:"+id)
+	f.ToolUseID = id
+	f.ToolName = call.name
+	f.IsError = b.IsError
+	f.Status = "ok"
+	if b.IsError {
+		f.Status = "error"
+	}
+	f.ExitCode = exitCode(text, tur, b.IsError)
+	if b.IsError || tur.Interrupted {
+		f.FailureClass = classifyFailure(text, tur, f.ExitCode)
+	}
+	if known && !call.time.IsZero() && !c.ts.IsZero() && !c.ts.Before(call.time) {
+		f.DurationMs = c.ts.Sub(call.time).Milliseconds()
+	}
+	p := toolResultPayload{Interrupted: tur.Interrupted}
+	if c.e.opts.IncludeContent {
+		p.Output = truncate(text, maxOutputBytes)
+		if len(p.Output) < len(text) {
+			p.Truncated, p.OutputBytes = true, len(text)
+		}
+	}
+	f.Payload = marshalPayload(p)
+	c.emit(f)
+
+	if b.IsError {
+		return
+	}
+	out := text
+	if tur.Stdout != "" {
+		out = tur.Stdout
+	}
+	if call.isCommit {
+		c.commits(out, id)
+	}
+	if call.isPRCreate {
+		c.createdPR(out, id)
+	}
+	if call.name == "Edit" || call.name == "MultiEdit" || call.name == "Write" || (!known && tur.hasPatch) {
+		c.fileUpdate(id, call.name, tur)
+	}
+	if !known || call.name == "Task" || call.name == "Agent" {
+		c.resultLink(id, call, tur, text)
+	}
+}
+
+// resultText flattens tool_result content (string or text blocks).
+func resultText(raw json.RawMessage) string {
+	raw = trimJSON(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		_ = unmarshal(raw, &s)
+		return s
+	case '[':
+		var parts []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		}
+		decodeLenient(raw, &parts)
+		var sb strings.Builder
+		for _, p := range parts {
+			if p.Type != "text" {
+				continue
+			}
+			if sb.Len() > 0 {
+				sb.WriteByte('\n')
+			}
+			sb.WriteString(p.Text)
+		}
+		return sb.String()
+	}
+	return ""
+}
+
+var exitCodeRE = regexp.MustCompile(`(?m)^(?:Error: )?Exit code (-?\d+)\b`)
+
+// exitCode is known from Bash's "Exit code N" error text or BashOutput's
+// exitCode; a successful Bash result does not state it.
+func exitCode(text string, tur toolResultInfo, isError bool) *int64 {
+	if tur.ExitCode != nil {
+		v := *tur.ExitCode
+		return &v
+	}
+	if !isError {
+		return nil
+	}
+	for _, s := range []string{tur.text, text} {
+		if !strings.Contains(s, "Exit code ") {
+			continue
+		}
+		if m := exitCodeRE.FindStringSubmatch(s); m != nil {
+			if v, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+				return &v
+			}
+		}
+	}
+	return nil
+}
+
+// Failure classes of tool results.
+const (
+	FailureExitCode     = "exit_code"
+	FailureUserRejected = "user_rejected"
+	FailureInterrupted  = "interrupted"
+	FailureValidation   = "validation"
+	FailureNotFound     = "not_found"
+	FailureNotRead      = "not_read"
+	FailureSibling      = "sibling_error"
+	FailureTimeout      = "timeout"
+	FailureOther        = "other"
+)
+
+// classifyFailure maps the error texts Claude Code writes to a failure
+// class. Order matters: a Bash exit code wins over the "No such file" text
+// of the command's stderr.
+func classifyFailure(text string, tur toolResultInfo, code *int64) string {
+	s := text + "\n" + tur.text
+	switch {
+	case tur.text == "User rejected tool use" || strings.Contains(s, "The user doesn't want to proceed"):
+		return FailureUserRejected
+	case tur.Interrupted || strings.Contains(s, "[Request interrupted by user"):
+		return FailureInterrupted
+	case strings.Contains(s, "InputValidationError"):
+		return FailureValidation
+	case strings.Contains(s, "Sibling tool call errored"):
+		return FailureSibling
+	case strings.Contains(s, "timed out") || strings.Contains(s, "Command timeout"):
+		return FailureTimeout
+	case code != nil && *code != 0:
+		return FailureExitCode
+	case strings.Contains(s, "File has not been read yet"):
+		return FailureNotRead
+	case strings.Contains(s, "File does not exist") || strings.Contains(s, "No such file") ||
+		strings.Contains(s, "no such file"):
+		return FailureNotFound
+	}
+	return FailureOther
+}

@@ -1,0 +1,64 @@
+package claudecodereceiver // import "github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
+
+import (
+	"context"
+	"errors"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/ccdash/otelcol-ccdash/internal/factlog"
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/metadata"
+)
+
+const dataFormat = "claude_code_jsonl"
+
+// emit sends one batch of facts as log records, then the metric deltas
+// derived from it. It returns nil only when both pipelines accepted their
+// data; the ingestor then advances the checkpoints. A retry after a metrics
+// failure re-sends the logs, which the store absorbs (idempotent upserts),
+// while metric deltas are computed once per fact copy and so are not sent
+// twice.
+func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error {
+	var errs []error
+	if r.logs != nil {
+		ld := r.toLogs(batch)
+		opCtx := r.obsrecv.StartLogsOp(ctx)
+		err := r.logs.ConsumeLogs(opCtx, ld)
+		r.obsrecv.EndLogsOp(opCtx, dataFormat, ld.LogRecordCount(), err)
+		errs = append(errs, err)
+	}
+	if r.metrics != nil && errors.Join(errs...) == nil {
+		md, points := r.usage.observe(batch)
+		if points > 0 {
+			opCtx := r.obsrecv.StartMetricsOp(ctx)
+			err := r.metrics.ConsumeMetrics(opCtx, md)
+			r.obsrecv.EndMetricsOp(opCtx, dataFormat, points, err)
+			if err != nil {
+				// Metric deltas are already counted as observed; re-sending
+				// them would double count, so a metrics failure is logged
+				// and not retried.
+				r.settings.Logger.Warn("Metrics pipeline refused transcript metrics; those deltas are dropped")
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *claudeCodeReceiver) toLogs(batch []facts.Fact) plog.Logs {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	res := rl.Resource().Attributes()
+	res.PutStr("service.name", "claude-code")
+	if r.hostName != "" {
+		res.PutStr("host.name", r.hostName)
+	}
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(metadata.ScopeName)
+	lrs := sl.LogRecords()
+	lrs.EnsureCapacity(len(batch))
+	for i := range batch {
+		factlog.Encode(&batch[i], lrs.AppendEmpty())
+	}
+	return ld
+}

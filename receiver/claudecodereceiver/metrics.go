@@ -1,0 +1,208 @@
+package claudecodereceiver // import "github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
+
+import (
+	"sort"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/metadata"
+)
+
+// Metric names and units: Claude Code's native ones (native-otel.md §1.4),
+// so dashboards built for native telemetry work on transcript data.
+const (
+	metricTokenUsage   = "claude_code.token.usage"
+	metricCostUsage    = "claude_code.cost.usage"
+	metricSessionCount = "claude_code.session.count"
+	metricCommitCount  = "claude_code.commit.count"
+	metricPRCount      = "claude_code.pull_request.count"
+	metricLinesOfCode  = "claude_code.lines_of_code.count"
+	metricToolCalls    = "ccdash.tool.calls"
+)
+
+// usageMetrics turns facts into delta sums. One API response arrives as
+// several facts (streaming splits, subagent copies) with growing usage;
+// only the growth over the largest copy seen so far is counted, so the
+// metric totals equal the de-duplicated totals in the store. The map lives
+// for the process: across a crash, one re-read batch can be counted twice
+// in metrics (the SQL store stays exact).
+type usageMetrics struct {
+	settings receiver.Settings
+	seen     map[string]counted // fact key -> largest copy counted
+	sessions map[string]struct{}
+}
+
+// counted is what was already counted for one API response.
+type counted struct {
+	usage facts.Usage
+	cost  int64
+}
+
+func newUsageMetrics(set receiver.Settings) *usageMetrics {
+	return &usageMetrics{settings: set, seen: map[string]counted{}, sessions: map[string]struct{}{}}
+}
+
+type seriesKey struct {
+	metric string
+	k1, v1 string // first attribute
+	k2, v2 string // second attribute
+}
+
+type point struct {
+	intVal     int64
+	doubleVal  float64
+	start, end time.Time
+}
+
+type accumulator map[seriesKey]*point
+
+func (a accumulator) add(k seriesKey, t time.Time, iv int64, dv float64) {
+	p, ok := a[k]
+	if !ok {
+		p = &point{start: t, end: t}
+		a[k] = p
+	}
+	p.intVal += iv
+	p.doubleVal += dv
+	if t.Before(p.start) {
+		p.start = t
+	}
+	if t.After(p.end) {
+		p.end = t
+	}
+}
+
+// observe folds a batch of facts into metric deltas and returns them with
+// the number of data points.
+func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
+	acc := accumulator{}
+	for i := range batch {
+		f := &batch[i]
+		switch f.Event {
+		case facts.EventAPIRequest:
+			u.observeUsage(acc, f)
+		case facts.EventSession:
+			if _, ok := u.sessions[f.SessionID]; !ok && f.SessionID != "" {
+				u.sessions[f.SessionID] = struct{}{}
+				acc.add(seriesKey{metric: metricSessionCount}, f.Time, 1, 0)
+			}
+		case facts.EventCommit:
+			acc.add(seriesKey{metric: metricCommitCount}, f.Time, 1, 0)
+		case facts.EventPullRequest:
+			acc.add(seriesKey{metric: metricPRCount}, f.Time, 1, 0)
+		case facts.EventFileUpdate:
+			if f.Additions > 0 {
+				acc.add(seriesKey{metric: metricLinesOfCode, k1: "type", v1: "added"}, f.Time, f.Additions, 0)
+			}
+			if f.Deletions > 0 {
+				acc.add(seriesKey{metric: metricLinesOfCode, k1: "type", v1: "removed"}, f.Time, f.Deletions, 0)
+			}
+		case facts.EventToolResult:
+			status := "success"
+			if f.IsError {
+				status = "error"
+			}
+			acc.add(seriesKey{metric: metricToolCalls, k1: "tool", v1: f.ToolName, k2: "status", v2: status}, f.Time, 1, 0)
+		}
+	}
+	return u.build(acc), len(acc)
+}
+
+func (u *usageMetrics) observeUsage(acc accumulator, f *facts.Fact) {
+	prev := u.seen[f.Key]
+	if f.Usage.Total() <= prev.usage.Total() {
+		return
+	}
+	u.seen[f.Key] = counted{usage: f.Usage, cost: f.CostNanos}
+	d := func(cur, old int64) int64 { return max(cur-old, 0) }
+	for _, c := range []struct {
+		typ string
+		n   int64
+	}{
+		{"input", d(f.Usage.Input, prev.usage.Input)},
+		{"output", d(f.Usage.Output, prev.usage.Output)},
+		{"cacheRead", d(f.Usage.CacheRead, prev.usage.CacheRead)},
+		{"cacheCreation", d(f.Usage.CacheCreation(), prev.usage.CacheCreation())},
+	} {
+		if c.n > 0 {
+			acc.add(seriesKey{metric: metricTokenUsage, k1: "type", v1: c.typ, k2: "model", v2: f.Model}, f.Time, c.n, 0)
+		}
+	}
+	if dc := f.CostNanos - prev.cost; dc > 0 {
+		acc.add(seriesKey{metric: metricCostUsage, k1: "model", v1: f.Model}, f.Time, 0, float64(dc)/1e9)
+	}
+}
+
+var metricMeta = map[string]struct {
+	unit, desc string
+	double     bool
+}{
+	metricTokenUsage:   {"tokens", "Tokens used by API requests, de-duplicated per API response.", false},
+	metricCostUsage:    {"USD", "Cost of API requests in USD (ccusage --offline price semantics).", true},
+	metricSessionCount: {"{session}", "Sessions seen (main sessions and subagents).", false},
+	metricCommitCount:  {"{commit}", "Git commits made in Claude Code sessions.", false},
+	metricPRCount:      {"{pull_request}", "Pull requests opened in Claude Code sessions.", false},
+	metricLinesOfCode:  {"{line}", "Lines of code added or removed by edit tools.", false},
+	metricToolCalls:    {"{call}", "Completed tool calls by tool and outcome.", false},
+}
+
+func (u *usageMetrics) build(acc accumulator) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	if len(acc) == 0 {
+		return md
+	}
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", "claude-code")
+	sm := rm.ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(metadata.ScopeName)
+
+	keys := make([]seriesKey, 0, len(acc))
+	for k := range acc {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.metric != b.metric {
+			return a.metric < b.metric
+		}
+		if a.v1 != b.v1 {
+			return a.v1 < b.v1
+		}
+		return a.v2 < b.v2
+	})
+	byName := map[string]pmetric.Sum{}
+	for _, k := range keys {
+		sum, ok := byName[k.metric]
+		if !ok {
+			m := sm.Metrics().AppendEmpty()
+			meta := metricMeta[k.metric]
+			m.SetName(k.metric)
+			m.SetUnit(meta.unit)
+			m.SetDescription(meta.desc)
+			sum = m.SetEmptySum()
+			sum.SetIsMonotonic(true)
+			sum.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+			byName[k.metric] = sum
+		}
+		p := acc[k]
+		dp := sum.DataPoints().AppendEmpty()
+		dp.SetStartTimestamp(pcommon.NewTimestampFromTime(p.start))
+		dp.SetTimestamp(pcommon.NewTimestampFromTime(p.end))
+		if metricMeta[k.metric].double {
+			dp.SetDoubleValue(p.doubleVal)
+		} else {
+			dp.SetIntValue(p.intVal)
+		}
+		if k.k1 != "" {
+			dp.Attributes().PutStr(k.k1, k.v1)
+		}
+		if k.k2 != "" {
+			dp.Attributes().PutStr(k.k2, k.v2)
+		}
+	}
+	return md
+}

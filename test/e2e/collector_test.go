@@ -1,0 +1,263 @@
+//go:build e2e
+
+// Package e2e runs the built otelcol-ccdash binary (bin/otelcol-ccdash, made by
+// `make build`) against transcript trees and checks its API answers against
+// ccusage, against itself after restarts and kills, and across SQLite and
+// PostgreSQL. Run with `make test-e2e`.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// repoRoot is the repository root (this file lives in test/e2e).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "..")) // go test runs in the package directory
+	require.NoError(t, err)
+	return root
+}
+
+// collector is one running otelcol-ccdash process.
+type collector struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	api     string // base URL of the analytics API
+	promURL string
+	log     *bytes.Buffer
+	exited  chan struct{}
+}
+
+// collectorEnv describes a run: which history, where data goes, which DB.
+type collectorEnv struct {
+	ClaudeConfigDir string
+	DataDir         string
+	Driver          string // sqlite (default) or postgres
+	DSN             string
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startCollector starts the binary with the default config and the given
+// environment, and waits until the API answers.
+func startCollector(t *testing.T, env collectorEnv) *collector {
+	t.Helper()
+	root := repoRoot(t)
+	bin := filepath.Join(root, "bin", "otelcol-ccdash")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s not found: run `make build` (make test-e2e does)", bin)
+	}
+	apiPort, promPort, telPort := freePort(t), freePort(t), freePort(t)
+	cmd := exec.Command(bin, "--config", filepath.Join(root, "cmd", "otelcol-ccdash", "config.yaml"))
+	cmd.Env = append(os.Environ(),
+		"CLAUDE_CONFIG_DIR="+env.ClaudeConfigDir,
+		"CCDASH_DATA_DIR="+env.DataDir,
+		fmt.Sprintf("CCDASH_API_ENDPOINT=127.0.0.1:%d", apiPort),
+		fmt.Sprintf("CCDASH_PROM_PORT=%d", promPort),
+		fmt.Sprintf("CCDASH_TELEMETRY_PORT=%d", telPort),
+	)
+	if env.Driver != "" {
+		cmd.Env = append(cmd.Env, "CCDASH_DB_DRIVER="+env.Driver)
+	}
+	if env.DSN != "" {
+		cmd.Env = append(cmd.Env, "CCDASH_DB_DSN="+env.DSN)
+	}
+	c := &collector{
+		t: t, cmd: cmd, log: &bytes.Buffer{}, exited: make(chan struct{}),
+		api:     fmt.Sprintf("http://127.0.0.1:%d", apiPort),
+		promURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", promPort),
+	}
+	cmd.Stdout, cmd.Stderr = c.log, c.log
+	require.NoError(t, cmd.Start())
+	go func() { _ = cmd.Wait(); close(c.exited) }()
+	t.Cleanup(func() { c.stop() })
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-c.exited:
+			t.Fatalf("collector exited during start-up:\n%s", c.log.String())
+		default:
+		}
+		if resp, err := http.Get(c.api + "/api/analytics/status"); err == nil {
+			resp.Body.Close()
+			return c
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("collector API did not come up:\n%s", c.log.String())
+	return nil
+}
+
+// stop ends the process gracefully (SIGTERM) if it still runs.
+func (c *collector) stop() {
+	select {
+	case <-c.exited:
+		return
+	default:
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(30 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+}
+
+// kill ends the process with SIGKILL: no shutdown hooks run.
+func (c *collector) kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+type status struct {
+	BackfillComplete bool    `json:"backfill_complete"`
+	FilesTotal       int64   `json:"files_total"`
+	FilesCaughtUp    int64   `json:"files_caught_up"`
+	LinesRead        int64   `json:"lines_read"`
+	BadLines         int64   `json:"bad_lines"`
+	EventsStored     int64   `json:"events_stored"`
+	LagSeconds       float64 `json:"lag_seconds"`
+}
+
+func (c *collector) status() status {
+	var s status
+	c.getJSON("/api/analytics/status", &s)
+	return s
+}
+
+// waitBackfill waits until the collector reports backfill_complete.
+func (c *collector) waitBackfill(timeout time.Duration) status {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if s := c.status(); s.BackfillComplete {
+			return s
+		}
+		select {
+		case <-c.exited:
+			c.t.Fatalf("collector exited during backfill:\n%s", c.log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	c.t.Fatalf("backfill not complete after %s; status %+v\n%s", timeout, c.status(), c.log.String())
+	return status{}
+}
+
+func (c *collector) getRaw(path string) (int, []byte) {
+	c.t.Helper()
+	resp, err := http.Get(c.api + path)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	return resp.StatusCode, b
+}
+
+func (c *collector) getJSON(path string, v any) {
+	c.t.Helper()
+	code, b := c.getRaw(path)
+	require.Equal(c.t, http.StatusOK, code, "GET %s: %s", path, b)
+	require.NoError(c.t, json.Unmarshal(b, v), "GET %s: %s", path, b)
+}
+
+type seriesResponse struct {
+	Metric string `json:"metric"`
+	Series []struct {
+		Group  map[string]string `json:"group"`
+		Points []struct {
+			Bucket string  `json:"bucket"`
+			Start  string  `json:"start"`
+			Value  float64 `json:"value"`
+		} `json:"points"`
+	} `json:"series"`
+}
+
+// byDayModel fetches a daily series grouped by model: day -> model -> value.
+func (c *collector) byDayModel(metric, tz string) map[string]map[string]float64 {
+	var r seriesResponse
+	q := url.Values{"metric": {metric}, "period": {"daily"}, "group_by": {"model"}, "tz": {tz}}
+	c.getJSON("/api/analytics/series?"+q.Encode(), &r)
+	out := map[string]map[string]float64{}
+	for _, s := range r.Series {
+		for _, p := range s.Points {
+			if out[p.Bucket] == nil {
+				out[p.Bucket] = map[string]float64{}
+			}
+			out[p.Bucket][s.Group["model"]] += p.Value
+		}
+	}
+	return out
+}
+
+// snapshot is every answer we compare across runs: raw JSON bodies.
+func (c *collector) snapshot(tz string) map[string]string {
+	out := map[string]string{}
+	for _, m := range allMetrics {
+		for _, p := range []string{"daily", "hourly", "weekly"} {
+			path := fmt.Sprintf("/api/analytics/series?metric=%s&period=%s&group_by=model&tz=%s", m, p, url.QueryEscape(tz))
+			_, b := c.getRaw(path)
+			out[path] = string(b)
+		}
+	}
+	path := "/api/analytics/overview?tz=" + url.QueryEscape(tz)
+	_, b := c.getRaw(path)
+	out[path] = string(b)
+	return out
+}
+
+var allMetrics = []string{
+	"tokens_input", "tokens_output", "tokens_cache_creation", "tokens_cache_read", "tokens_total",
+	"cost_usd", "sessions", "tool_calls", "tool_errors", "commits", "pull_requests",
+}
+
+// layoutTree copies (or links) files into <dir>/projects/<slug>/... and
+// returns the config dir.
+func layoutTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for rel, src := range files {
+		dst := filepath.Join(dir, "projects", rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+		b, err := os.ReadFile(src)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(dst, b, 0o644))
+	}
+	return dir
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mustContain(t *testing.T, haystack, needle string) {
+	t.Helper()
+	if !strings.Contains(haystack, needle) {
+		t.Fatalf("expected %q in:\n%s", needle, haystack)
+	}
+}

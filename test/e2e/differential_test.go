@@ -1,0 +1,112 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ccdash/otelcol-ccdash/internal/ccusage"
+)
+
+// corpusDir is ../shared/corpus/public beside the repository, when present.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus", "public")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared corpus not found at %s: skipping corpus test", dir)
+	}
+	return dir
+}
+
+// corpusTree lays the corpus's transcripts out as a Claude config dir:
+// flat "<owner>__<repo>/<path with / as __>" names become
+// projects/<slug>/<session>.jsonl and projects/<slug>/<session>/subagents/agent-<id>.jsonl.
+func corpusTree(t *testing.T) string {
+	t.Helper()
+	src := corpusDir(t)
+	files := map[string]string{}
+	matches, err := filepath.Glob(filepath.Join(src, "*", "*.jsonl"))
+	require.NoError(t, err)
+	for _, m := range matches {
+		owner := filepath.Base(filepath.Dir(m))
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(m), ".jsonl"), "__")
+		slug := "-corpus-" + owner
+		var rel string
+		if n := len(parts); n >= 3 && parts[n-2] == "subagents" {
+			rel = filepath.Join(slug, parts[n-3], "subagents", parts[n-1]+".jsonl")
+		} else {
+			rel = filepath.Join(slug, parts[len(parts)-1]+".jsonl")
+		}
+		files[rel] = m
+	}
+	require.NotEmpty(t, files)
+	return layoutTree(t, files)
+}
+
+// testdataTree is this repository's own small transcript tree.
+func testdataTree(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "testdata", "claude")
+	_, err := os.Stat(filepath.Join(dir, "projects"))
+	require.NoError(t, err, "testdata/claude/projects is part of the repository")
+	return dir
+}
+
+// assertMatchesCCUsage runs ccusage and the collector over the same tree
+// and compares tokens per (day, model) exactly and cost within 0.1%.
+func assertMatchesCCUsage(t *testing.T, configDir, tz string) {
+	t.Helper()
+	ctx := ctxTimeout(t, 5*time.Minute)
+	bin, err := ccusage.Ensure(ctx, "")
+	if err == ccusage.ErrNPMUnavailable {
+		t.Skip("npm not available: cannot install ccusage")
+	}
+	require.NoError(t, err)
+	report, err := ccusage.Daily(ctx, bin, configDir, tz)
+	require.NoError(t, err)
+
+	c := startCollector(t, collectorEnv{ClaudeConfigDir: configDir, DataDir: t.TempDir()})
+	st := c.waitBackfill(2 * time.Minute)
+	require.Zero(t, st.BadLines, "the tree has no bad lines")
+
+	ours := map[ccusage.Metric]map[string]map[string]float64{}
+	for _, m := range ccusage.Metrics {
+		ours[m] = c.byDayModel(string(m), tz)
+	}
+	mismatches := ccusage.CompareSeries(report, ours)
+	for _, m := range mismatches {
+		t.Error(m.String())
+	}
+	require.NotEmpty(t, report.Daily, "ccusage saw no usage: the comparison would be vacuous")
+	days := make([]string, 0, len(report.Daily))
+	for _, d := range report.Daily {
+		days = append(days, d.Date)
+	}
+	sort.Strings(days)
+	t.Logf("compared %d days (%s..%s) x models x %d metrics against ccusage: %d mismatches",
+		len(days), days[0], days[len(days)-1], len(ccusage.Metrics), len(mismatches))
+}
+
+func TestDifferentialTestdata(t *testing.T) {
+	for _, tz := range []string{"UTC", "America/New_York", "Asia/Kolkata"} {
+		t.Run(strings.ReplaceAll(tz, "/", "_"), func(t *testing.T) {
+			assertMatchesCCUsage(t, testdataTree(t), tz)
+		})
+	}
+}
+
+func TestDifferentialCorpus(t *testing.T) {
+	tree := corpusTree(t)
+	for _, tz := range []string{"UTC", "Asia/Kolkata"} {
+		t.Run(strings.ReplaceAll(tz, "/", "_"), func(t *testing.T) {
+			assertMatchesCCUsage(t, tree, tz)
+		})
+	}
+}
