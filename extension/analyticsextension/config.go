@@ -3,8 +3,10 @@ package analyticsextension // import "github.com/ccdash/otelcol-ccdash/extension
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/confmap"
 )
 
 // Drivers supported by the store.
@@ -24,14 +26,18 @@ type Config struct {
 	Driver string `mapstructure:"driver"`
 	// DSN is the SQLite file path (or "file:..." URI) for sqlite, or a
 	// PostgreSQL connection string (postgres://user@host:5432/db) for postgres.
+	// For sqlite it may be empty: the database is then <data_dir>/ccdash.db.
 	DSN string `mapstructure:"dsn"`
+	// DataDir holds the embedded SQLite database when dsn is empty.
+	DataDir string `mapstructure:"data_dir"`
 
 	_ struct{}
 }
 
 var (
 	errNoEndpoint  = errors.New("endpoint must be set")
-	errNoDSN       = errors.New("dsn must be set")
+	errNoDSN       = errors.New("dsn must be set for postgres")
+	errNoLocation  = errors.New("dsn or data_dir must be set for sqlite")
 	errUnknownKind = errors.New("driver must be \"sqlite\" or \"postgres\"")
 )
 
@@ -46,8 +52,27 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("%w, got %q", errUnknownKind, c.Driver))
 	}
-	if c.DSN == "" {
+	switch {
+	case c.Driver == DriverPostgres && c.DSN == "":
 		errs = append(errs, errNoDSN)
+	case c.Driver == DriverSQLite && c.DSN == "" && c.DataDir == "":
+		errs = append(errs, errNoLocation)
 	}
 	return errors.Join(errs...)
+}
+
+// dataSource is the DSN the store opens.
+func (c *Config) dataSource() string {
+	if c.DSN == "" && c.Driver == DriverSQLite {
+		return filepath.Join(c.DataDir, "ccdash.db")
+	}
+	return c.DSN
+}
+
+// Unmarshal decodes the whole config. Without it, the Unmarshal method of the
+// squash-embedded confighttp.ServerConfig would be promoted to Config and
+// decode only the HTTP keys, silently dropping driver, dsn and data_dir.
+// confmap still runs the embedded ServerConfig's own Unmarshal for its part.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	return conf.Unmarshal(c)
 }

@@ -28,7 +28,8 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8899", cfg.NetAddr.Endpoint)
 	assert.Equal(t, DriverSQLite, cfg.Driver)
-	assert.Equal(t, "./data/ccdash.db", cfg.DSN)
+	assert.Empty(t, cfg.DSN)
+	assert.Equal(t, "data/ccdash.db", cfg.dataSource(), "sqlite defaults to <data_dir>/ccdash.db")
 
 	cfg, err = load("team")
 	require.NoError(t, err)
@@ -38,7 +39,9 @@ func TestLoadConfig(t *testing.T) {
 	_, err = load("invalid")
 	assert.ErrorContains(t, err, "endpoint must be set")
 	assert.ErrorContains(t, err, `driver must be "sqlite" or "postgres", got "mysql"`)
-	assert.ErrorContains(t, err, "dsn must be set")
+
+	_, err = load("pg_without_dsn")
+	assert.ErrorContains(t, err, "dsn must be set for postgres")
 }
 
 func TestRedactDSN(t *testing.T) {

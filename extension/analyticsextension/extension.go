@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
@@ -45,12 +48,18 @@ func (a *analytics) Store() *store.Store { return a.store }
 // synchronously so a busy port fails the collector's start-up with a clear
 // error instead of a silent background failure.
 func (a *analytics) Start(ctx context.Context, host component.Host) error {
-	s, err := store.Open(ctx, store.Config{Driver: a.cfg.Driver, DSN: a.cfg.DSN})
+	dsn := a.cfg.dataSource()
+	if a.cfg.Driver == DriverSQLite && !strings.HasPrefix(dsn, "file:") && dsn != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return fmt.Errorf("analytics: create database folder: %w", err)
+		}
+	}
+	s, err := store.Open(ctx, store.Config{Driver: a.cfg.Driver, DSN: dsn})
 	if err != nil {
 		return fmt.Errorf("analytics: open %s store: %w", a.cfg.Driver, err)
 	}
 	a.store = s
-	a.settings.Logger.Info("Analytics store ready", zap.String("driver", a.cfg.Driver), zap.String("dsn", redactDSN(a.cfg.DSN)))
+	a.settings.Logger.Info("Analytics store ready", zap.String("driver", a.cfg.Driver), zap.String("dsn", redactDSN(dsn)))
 
 	ln, err := a.cfg.ToListener(ctx)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 const (
 	defaultEndpoint = "127.0.0.1:8899"
-	defaultDSN      = "./data/ccdash.db"
+	defaultDataDir  = "./data"
 )
 
 // NewFactory creates the factory for the analytics extension.
@@ -26,7 +26,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ServerConfig: server,
 		Driver:       DriverSQLite,
-		DSN:          defaultDSN,
+		DataDir:      defaultDataDir,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
 
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
@@ -13,12 +14,12 @@ import (
 
 const dataFormat = "claude_code_jsonl"
 
-// emit sends one batch of facts as log records, then the metric deltas
-// derived from it. It returns nil only when both pipelines accepted their
-// data; the ingestor then advances the checkpoints. A retry after a metrics
-// failure re-sends the logs, which the store absorbs (idempotent upserts),
-// while metric deltas are computed once per fact copy and so are not sent
-// twice.
+// emit sends one batch of facts as log records, then the cumulative
+// metrics they changed. It returns nil only when the logs pipeline accepted
+// the batch; the ingestor then advances the checkpoints. Metrics are folded
+// in only after the logs were accepted, so a retried batch is not counted
+// twice; a refused metrics push is harmless because the next push carries
+// the cumulative values again.
 func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error {
 	var errs []error
 	if r.logs != nil {
@@ -35,10 +36,8 @@ func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error
 			err := r.metrics.ConsumeMetrics(opCtx, md)
 			r.obsrecv.EndMetricsOp(opCtx, dataFormat, points, err)
 			if err != nil {
-				// Metric deltas are already counted as observed; re-sending
-				// them would double count, so a metrics failure is logged
-				// and not retried.
-				r.settings.Logger.Warn("Metrics pipeline refused transcript metrics; those deltas are dropped")
+				r.settings.Logger.Warn("Metrics pipeline refused transcript metrics; the next push carries the totals again",
+					zap.Error(err))
 			}
 		}
 	}

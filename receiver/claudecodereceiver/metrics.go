@@ -24,16 +24,23 @@ const (
 	metricToolCalls    = "ccdash.tool.calls"
 )
 
-// usageMetrics turns facts into delta sums. One API response arrives as
-// several facts (streaming splits, subagent copies) with growing usage;
+// usageMetrics turns facts into cumulative sums. One API response arrives
+// as several facts (streaming splits, subagent copies) with growing usage;
 // only the growth over the largest copy seen so far is counted, so the
-// metric totals equal the de-duplicated totals in the store. The map lives
-// for the process: across a crash, one re-read batch can be counted twice
-// in metrics (the SQL store stays exact).
+// metric totals equal the de-duplicated totals in the store.
+//
+// The sums are cumulative since the receiver started (not deltas stamped
+// with historical event times): exporters such as prometheus accumulate
+// deltas only when each point starts where the previous one ended, which
+// backfilled history never does. A restart is an ordinary counter reset.
+// The maps live for the process: across a crash, one re-read batch can be
+// counted twice in metrics (the SQL store stays exact).
 type usageMetrics struct {
 	settings receiver.Settings
-	seen     map[string]counted // fact key -> largest copy counted
-	sessions map[string]struct{}
+	start    time.Time
+	seen     map[string]counted  // fact key -> largest copy counted
+	once     map[string]struct{} // keys of facts counted once (sessions, commits, PRs)
+	totals   accumulator         // cumulative values per series
 }
 
 // counted is what was already counted for one API response.
@@ -43,7 +50,10 @@ type counted struct {
 }
 
 func newUsageMetrics(set receiver.Settings) *usageMetrics {
-	return &usageMetrics{settings: set, seen: map[string]counted{}, sessions: map[string]struct{}{}}
+	return &usageMetrics{
+		settings: set, start: time.Now(),
+		seen: map[string]counted{}, once: map[string]struct{}{}, totals: accumulator{},
+	}
 }
 
 type seriesKey struct {
@@ -76,24 +86,37 @@ func (a accumulator) add(k seriesKey, t time.Time, iv int64, dv float64) {
 	}
 }
 
-// observe folds a batch of facts into metric deltas and returns them with
-// the number of data points.
+// firstTime reports whether key is seen for the first time.
+func (u *usageMetrics) firstTime(key string) bool {
+	if _, ok := u.once[key]; ok {
+		return false
+	}
+	u.once[key] = struct{}{}
+	return true
+}
+
+// observe folds a batch of facts into the cumulative sums and returns the
+// series it changed, with the number of data points.
 func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
-	acc := accumulator{}
+	acc := accumulator{} // this batch's increments
 	for i := range batch {
 		f := &batch[i]
 		switch f.Event {
 		case facts.EventAPIRequest:
 			u.observeUsage(acc, f)
 		case facts.EventSession:
-			if _, ok := u.sessions[f.SessionID]; !ok && f.SessionID != "" {
-				u.sessions[f.SessionID] = struct{}{}
+			if u.firstTime(f.Key) {
 				acc.add(seriesKey{metric: metricSessionCount}, f.Time, 1, 0)
 			}
 		case facts.EventCommit:
-			acc.add(seriesKey{metric: metricCommitCount}, f.Time, 1, 0)
+			if u.firstTime(f.Key) {
+				acc.add(seriesKey{metric: metricCommitCount}, f.Time, 1, 0)
+			}
 		case facts.EventPullRequest:
-			acc.add(seriesKey{metric: metricPRCount}, f.Time, 1, 0)
+			// A PR shows up in gh output and again in pr-link lines.
+			if u.firstTime(f.Key) {
+				acc.add(seriesKey{metric: metricPRCount}, f.Time, 1, 0)
+			}
 		case facts.EventFileUpdate:
 			if f.Additions > 0 {
 				acc.add(seriesKey{metric: metricLinesOfCode, k1: "type", v1: "added"}, f.Time, f.Additions, 0)
@@ -109,7 +132,12 @@ func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
 			acc.add(seriesKey{metric: metricToolCalls, k1: "tool", v1: f.ToolName, k2: "status", v2: status}, f.Time, 1, 0)
 		}
 	}
-	return u.build(acc), len(acc)
+	changed := accumulator{}
+	for k, inc := range acc {
+		u.totals.add(k, inc.end, inc.intVal, inc.doubleVal)
+		changed[k] = u.totals[k]
+	}
+	return u.build(changed), len(changed)
 }
 
 func (u *usageMetrics) observeUsage(acc accumulator, f *facts.Fact) {
@@ -151,6 +179,7 @@ var metricMeta = map[string]struct {
 }
 
 func (u *usageMetrics) build(acc accumulator) pmetric.Metrics {
+	now := time.Now()
 	md := pmetric.NewMetrics()
 	if len(acc) == 0 {
 		return md
@@ -185,13 +214,16 @@ func (u *usageMetrics) build(acc accumulator) pmetric.Metrics {
 			m.SetDescription(meta.desc)
 			sum = m.SetEmptySum()
 			sum.SetIsMonotonic(true)
-			sum.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+			sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 			byName[k.metric] = sum
 		}
 		p := acc[k]
 		dp := sum.DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(pcommon.NewTimestampFromTime(p.start))
-		dp.SetTimestamp(pcommon.NewTimestampFromTime(p.end))
+		// Cumulative since the receiver started, observed now. Event times
+		// stay exact on the log records and in the SQL store; a counter's
+		// timestamp cannot go back in time to a backfilled event.
+		dp.SetStartTimestamp(pcommon.NewTimestampFromTime(u.start))
+		dp.SetTimestamp(pcommon.NewTimestampFromTime(now))
 		if metricMeta[k.metric].double {
 			dp.SetDoubleValue(p.doubleVal)
 		} else {

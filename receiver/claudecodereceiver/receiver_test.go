@@ -95,9 +95,10 @@ func backfillDone(lds []plog.Logs) bool {
 	return false
 }
 
-// tokenTotals sums claude_code.token.usage by type.
+// tokenTotals sums the latest cumulative claude_code.token.usage of every
+// (type, model) series by type.
 func tokenTotals(mds []pmetric.Metrics) map[string]int64 {
-	out := map[string]int64{}
+	latest := map[[2]string]int64{}
 	for _, md := range mds {
 		rms := md.ResourceMetrics()
 		for i := 0; i < rms.Len(); i++ {
@@ -112,11 +113,16 @@ func tokenTotals(mds []pmetric.Metrics) map[string]int64 {
 					dps := m.Sum().DataPoints()
 					for d := 0; d < dps.Len(); d++ {
 						typ, _ := dps.At(d).Attributes().Get("type")
-						out[typ.Str()] += dps.At(d).IntValue()
+						model, _ := dps.At(d).Attributes().Get("model")
+						latest[[2]string{typ.Str(), model.Str()}] = dps.At(d).IntValue()
 					}
 				}
 			}
 		}
+	}
+	out := map[string]int64{}
+	for k, v := range latest {
+		out[k[0]] += v
 	}
 	return out
 }

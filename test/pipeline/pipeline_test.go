@@ -162,19 +162,23 @@ func TestCollectorPipeline(t *testing.T) {
 	assert.EqualValues(t, 6, st["files_total"])
 	assert.Equal(t, st["files_total"], st["files_caught_up"])
 
-	var ov map[string]any
+	var ov struct {
+		KPIs map[string]any `json:"kpis"`
+	}
 	require.Equal(t, http.StatusOK, getJSON(t, api+"/api/analytics/overview?tz=UTC", &ov))
 	for k, want := range wantOverview {
-		assert.EqualValues(t, want, ov[k], k)
+		assert.EqualValues(t, want, ov.KPIs[k], k)
 	}
-	assert.InDelta(t, 2.1337876, ov["cost_usd"], 2.1337876*0.001)
+	assert.InDelta(t, 2.1337876, ov.KPIs["cost_usd"], 2.1337876*0.001)
 	stop()
 
 	// Restart on the same data dir: checkpoints hold, nothing is re-counted.
 	api, stop = runCollector(t, claudeDir, dataDir)
 	defer stop()
 	waitBackfill(t, api)
-	var again map[string]any
+	var again struct {
+		KPIs map[string]any `json:"kpis"`
+	}
 	require.Equal(t, http.StatusOK, getJSON(t, api+"/api/analytics/overview?tz=UTC", &again))
 	assert.Equal(t, ov, again)
 }
