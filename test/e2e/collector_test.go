@@ -52,12 +52,18 @@ type collectorEnv struct {
 	DSN             string
 }
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct free ports. The listeners stay open until all
+// are chosen, so the kernel cannot hand out the same port twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
 }
 
 // startCollector starts the binary with the default config and the given
@@ -69,7 +75,8 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s not found: run `make build` (make test-e2e does)", bin)
 	}
-	apiPort, promPort, telPort := freePort(t), freePort(t), freePort(t)
+	ports := freePorts(t, 3)
+	apiPort, promPort, telPort := ports[0], ports[1], ports[2]
 	cmd := exec.Command(bin, "--config", filepath.Join(root, "cmd", "otelcol-ccdash", "config.yaml"))
 	cmd.Env = append(os.Environ(),
 		"CLAUDE_CONFIG_DIR="+env.ClaudeConfigDir,
