@@ -102,7 +102,7 @@ func (r *claudeCodeReceiver) start(ctx context.Context, host component.Host) err
 		ConfigDirs:     splitDirs(r.cfg.ClaudeConfigDir),
 		PollInterval:   r.cfg.PollInterval,
 		BatchFacts:     r.cfg.BatchSize,
-		BatchBytes:     32 << 20,
+		BatchBytes:     8 << 20,
 		MaxLineSize:    r.cfg.MaxLineSize,
 		IncludeContent: r.cfg.IncludeContent,
 		Reporter:       r.hostName + "/" + r.settings.ID.String(),
@@ -139,7 +139,7 @@ func (r *claudeCodeReceiver) openStorage(ctx context.Context, host component.Hos
 		return nil, fmt.Errorf("get storage client: %w", err)
 	}
 	r.client = client
-	return client, nil
+	return storagePersister{client}, nil
 }
 
 // Shutdown stops the read loop, waits for it, and closes the storage client.

@@ -6,12 +6,14 @@ import (
 	"fmt"
 )
 
-// Persister is the subset of a collector storage client the ingestor needs
-// (xextension/storage.Client satisfies it). Keeping it this narrow keeps the
+// Persister stores checkpoints. A collector storage client satisfies it
+// through a small adapter in the receiver; keeping it this narrow keeps the
 // collector out of this package and makes tests trivial.
 type Persister interface {
 	Get(ctx context.Context, key string) ([]byte, error)
-	Set(ctx context.Context, key string, value []byte) error
+	// SetAll stores several keys at once (one storage transaction: a batch
+	// that spans many small files costs one fsync, not one per file).
+	SetAll(ctx context.Context, kv map[string][]byte) error
 }
 
 // checkpoint is what survives a restart for one transcript file. It is
@@ -42,12 +44,9 @@ func loadCheckpoint(ctx context.Context, p Persister, path string) (checkpoint, 
 	return cp, nil
 }
 
-func saveCheckpoint(ctx context.Context, p Persister, path string, cp checkpoint) error {
+func encodeCheckpoint(cp checkpoint) []byte {
 	raw, _ := json.Marshal(cp)
-	if err := p.Set(ctx, checkpointPrefix+path, raw); err != nil {
-		return fmt.Errorf("save checkpoint for %s: %w", path, err)
-	}
-	return nil
+	return raw
 }
 
 // memPersister keeps checkpoints in memory when no storage extension is
@@ -58,7 +57,10 @@ type memPersister struct{ m map[string][]byte }
 func NewMemPersister() Persister { return &memPersister{m: map[string][]byte{}} }
 
 func (p *memPersister) Get(_ context.Context, k string) ([]byte, error) { return p.m[k], nil }
-func (p *memPersister) Set(_ context.Context, k string, v []byte) error {
-	p.m[k] = append([]byte(nil), v...)
+
+func (p *memPersister) SetAll(_ context.Context, kv map[string][]byte) error {
+	for k, v := range kv {
+		p.m[k] = append([]byte(nil), v...)
+	}
 	return nil
 }

@@ -4,14 +4,17 @@
 // file's checkpoint only after the pipeline accepted the batch. It knows
 // nothing about the collector: the receiver supplies an Emit function and a
 // Persister.
+//
+// Each pass plans the files that grew, lets several readers parse them in
+// parallel (files are independent), and funnels their chunks through one
+// emitter that batches chunks across files, emits in order, and then saves
+// the checkpoints of exactly the chunks that were accepted.
 package ingest
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -30,9 +33,10 @@ type Emit func(ctx context.Context, batch []facts.Fact) error
 type Settings struct {
 	ConfigDirs     []string      // Claude config dirs (CLAUDE_CONFIG_DIR entries); empty = defaults
 	PollInterval   time.Duration // how often to look for new files and new lines
-	BatchFacts     int           // emit after this many facts...
-	BatchBytes     int64         // ...or after this many bytes of lines
+	BatchFacts     int           // emit once this many facts are collected...
+	BatchBytes     int64         // ...or a reader has read this many bytes of lines
 	MaxLineSize    int           // longer lines are skipped and counted as bad
+	Readers        int           // files parsed in parallel (0: GOMAXPROCS)
 	IncludeContent bool          // prompts and tool I/O in fact payloads
 	Reporter       string        // identifies this reader in ingest progress (host + receiver id)
 	Logger         *zap.Logger
@@ -59,7 +63,7 @@ func (nopObserver) Files(int64)     {}
 // Ingestor owns the read loop. Run it in one goroutine.
 type Ingestor struct {
 	set   Settings
-	files map[string]*fileState
+	files map[string]*fileState // touched by the Run goroutine only
 
 	mu       sync.Mutex // guards progress, read by Progress()
 	progress facts.IngestProgress
@@ -69,15 +73,17 @@ type Ingestor struct {
 	lastLog       time.Time
 }
 
-// fileState is the in-memory state of one transcript file.
+// fileState is the state of one transcript file. cp, size and modTime are
+// owned by the Run goroutine; extractor and warned by the one reader that
+// has the file during a pass.
 type fileState struct {
 	info      transcript.FileInfo
-	cp        checkpoint
-	loaded    bool                  // checkpoint read from the persister
-	extractor *transcript.Extractor // nil until the file is first read in this process
+	cp        checkpoint // last checkpoint accepted downstream and saved
+	loaded    bool       // cp read from the persister
 	size      int64
 	modTime   time.Time
-	warned    bool // a bad line of this file was already logged at warn level
+	extractor *transcript.Extractor // nil until the file is first read in this process
+	warned    bool                  // a bad line of this file was already logged at warn level
 }
 
 // New returns an Ingestor.
@@ -87,6 +93,9 @@ func New(set Settings) *Ingestor {
 	}
 	if set.Logger == nil {
 		set.Logger = zap.NewNop()
+	}
+	if set.Readers <= 0 {
+		set.Readers = runtime.GOMAXPROCS(0)
 	}
 	return &Ingestor{set: set, files: map[string]*fileState{}}
 }
@@ -108,7 +117,7 @@ func (in *Ingestor) Run(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			in.set.Logger.Warn("Transcript pass failed; retrying", zap.Error(err))
+			in.set.Logger.Warn("Transcript pass incomplete; retrying", zap.Error(err))
 		} else if caughtUp && !backfillDone {
 			backfillDone = true
 			in.finishBackfill(ctx)
@@ -121,182 +130,171 @@ func (in *Ingestor) Run(ctx context.Context) {
 	}
 }
 
-// pass discovers files and reads every file that grew. It reports whether
-// every known file was read to its end.
+// pass discovers files, reads every file that grew, and reports whether
+// every known file is now read to its end.
 func (in *Ingestor) pass(ctx context.Context) (bool, error) {
 	// Resolved every pass: a projects/ folder may appear after start-up.
 	infos, err := transcript.Discover(transcript.ProjectsDirs(in.set.ConfigDirs))
-	if err != nil {
-		return false, err
-	}
 	for _, fi := range infos {
 		if _, ok := in.files[fi.Path]; !ok {
 			in.files[fi.Path] = &fileState{info: fi}
 		}
 	}
 	in.set.Observer.Files(int64(len(in.files)))
-	paths := make([]string, 0, len(in.files))
-	for p := range in.files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-
-	var errs []error
-	for _, p := range paths {
-		if ctx.Err() != nil {
-			return false, nil
-		}
-		if err := in.readFile(ctx, in.files[p]); err != nil {
-			errs = append(errs, err)
-		}
+	jobs, planErr := in.plan(ctx)
+	errs := []error{err, planErr}
+	if len(jobs) > 0 {
+		errs = append(errs, in.readAll(ctx, jobs))
 	}
 	in.updateProgress()
-	return in.allCaughtUp() && len(errs) == 0, errors.Join(errs...)
+	err = errors.Join(errs...)
+	return err == nil && in.allCaughtUp(), err
 }
 
-// readFile reads the new whole lines of one file in batches.
-func (in *Ingestor) readFile(ctx context.Context, fs *fileState) error {
-	st, err := os.Stat(fs.info.Path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			// Claude Code deletes old transcripts (cleanupPeriodDays): what
-			// we stored stays; stop tracking the file.
-			delete(in.files, fs.info.Path)
+// plan stats every file, loads checkpoints on first sight, detects
+// replaced files, and returns the files that have new bytes, largest first
+// so parallel readers finish together.
+func (in *Ingestor) plan(ctx context.Context) ([]*job, error) {
+	var jobs []*job
+	var errs []error
+	for _, fs := range in.files { // planFile may delete the entry: allowed while ranging
+		j, err := in.planFile(ctx, fs)
+		if err != nil {
+			errs = append(errs, err)
+		} else if j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	sort.Slice(jobs, func(a, b int) bool {
+		if da, db := jobs[a].fs.size-jobs[a].start.Offset, jobs[b].fs.size-jobs[b].start.Offset; da != db {
+			return da > db
+		}
+		return jobs[a].fs.info.Path < jobs[b].fs.info.Path
+	})
+	return jobs, errors.Join(errs...)
+}
+
+// readAll runs the readers over jobs and emits their chunks in order.
+func (in *Ingestor) readAll(ctx context.Context, jobs []*job) error {
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan *job)
+	chunks := make(chan *chunk, in.set.Readers)
+	var wg sync.WaitGroup
+	for range min(in.set.Readers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				in.read(readCtx, j, chunks)
+			}
+		}()
+	}
+	go func() {
+		defer close(queue)
+		for _, j := range jobs {
+			select {
+			case queue <- j:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(chunks) }()
+
+	err := in.emitChunks(ctx, chunks)
+	cancel()
+	for range chunks { // let readers stop; nothing more is emitted
+	}
+	return err
+}
+
+// emitChunks batches chunks across files, emits each batch, and saves the
+// checkpoints of the accepted chunks. It returns when chunks is closed or
+// on shutdown.
+func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk) error {
+	var errs []error
+	var pending []*chunk
+	nFacts := 0
+	flush := func() error {
+		if len(pending) == 0 {
 			return nil
 		}
+		err := in.emitPending(ctx, pending, nFacts)
+		pending, nFacts = pending[:0], 0
 		return err
 	}
-	fs.size, fs.modTime = st.Size(), st.ModTime()
-	if !fs.loaded {
-		if fs.cp, err = loadCheckpoint(ctx, in.set.Persister, fs.info.Path); err != nil {
-			return err
+	for {
+		var c *chunk
+		var ok bool
+		select {
+		case c, ok = <-chunks:
+		default:
+			// Nothing ready: emit what we have rather than wait.
+			if err := flush(); err != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			c, ok = <-chunks
 		}
-		fs.loaded = true
-		in.mu.Lock() // lines stored before a restart still count as read
-		in.progress.LinesRead += fs.cp.Lines
-		in.progress.BadLines += fs.cp.BadLines
-		in.mu.Unlock()
-	}
-	if fs.size == fs.cp.Offset {
-		return nil // nothing new; extractor state is rebuilt only when the file grows
-	}
-
-	f, err := os.Open(fs.info.Path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-
-	if fs.cp.Offset > 0 {
-		fp, err := fingerprint(f, min(fs.cp.Offset, fingerprintSize))
-		if err != nil {
-			return err
+		if !ok {
+			return errors.Join(append(errs, flush())...)
 		}
-		if fs.size < fs.cp.Offset || fp != fs.cp.Fingerprint {
-			in.set.Logger.Info("Transcript was replaced or truncated; reading it again from the start",
-				zap.String("file", fs.info.Path))
-			fs.cp = checkpoint{}
-			fs.extractor = nil
+		if c.err != nil {
+			errs = append(errs, c.err)
 		}
-	}
-	if fs.extractor == nil {
-		fs.extractor = transcript.NewExtractor(fs.info, transcript.Options{IncludeContent: in.set.IncludeContent})
-		if fs.cp.Offset > 0 {
-			// Restarted mid-history: replay the already-stored prefix
-			// without emitting, so cross-line state (tool_use times,
-			// sidechain roots) is as if the file had been read in one go.
-			if err := in.rebuild(f, fs); err != nil {
-				return err
+		pending = append(pending, c)
+		nFacts += len(c.facts)
+		if nFacts >= in.set.BatchFacts {
+			if err := flush(); err != nil {
+				return errors.Join(append(errs, err)...)
 			}
 		}
 	}
-	if _, err := f.Seek(fs.cp.Offset, io.SeekStart); err != nil {
-		return err
-	}
-	return in.readLines(ctx, f, fs)
 }
 
-func (in *Ingestor) rebuild(f *os.File, fs *fileState) error {
-	lr := newLineReader(io.LimitReader(f, fs.cp.Offset), 0, in.set.MaxLineSize)
-	discard := func(facts.Fact) {}
-	for {
-		line, err := lr.next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil
-		case errors.Is(err, errOversized):
-			continue
-		case err != nil:
-			return err
+// emitPending emits the facts of the pending chunks as one batch, then
+// saves their checkpoints in one storage transaction.
+func (in *Ingestor) emitPending(ctx context.Context, pending []*chunk, nFacts int) error {
+	batch := make([]facts.Fact, 0, nFacts+1)
+	next := map[*fileState]checkpoint{}
+	var lines, bad, bytes int64
+	for _, c := range pending {
+		batch = append(batch, c.facts...)
+		prev, seen := next[c.fs]
+		if !seen {
+			prev = c.from
 		}
-		_ = fs.extractor.Line(line, discard)
+		lines += c.to.Lines - prev.Lines
+		bad += c.to.BadLines - prev.BadLines
+		bytes += c.to.Offset - prev.Offset
+		next[c.fs] = c.to
 	}
-}
-
-func (in *Ingestor) readLines(ctx context.Context, f *os.File, fs *fileState) error {
-	lr := newLineReader(f, fs.cp.Offset, in.set.MaxLineSize)
-	batch := make([]facts.Fact, 0, in.set.BatchFacts)
-	collect := func(ft facts.Fact) { batch = append(batch, ft) }
-	next := fs.cp
-	var batchBytes int64
-
-	flush := func() error {
-		fs.extractor.EndBatch(collect)
-		if len(batch) == 0 && next.Offset == fs.cp.Offset {
-			return nil
-		}
-		next.Fingerprint = ""
-		fp, err := fingerprint(f, min(next.Offset, fingerprintSize))
-		if err != nil {
-			return err
-		}
-		next.Fingerprint = fp
-		read := next.Offset - fs.cp.Offset
-		in.addProgress(next.Lines-fs.cp.Lines, next.BadLines-fs.cp.BadLines, read)
-		if err := in.emitWithRetry(ctx, append(batch, in.progressFact(fs, next))); err != nil {
-			return err
-		}
-		if err := saveCheckpoint(ctx, in.set.Persister, fs.info.Path, next); err != nil {
-			return err
-		}
-		fs.cp = next
-		batch = batch[:0]
-		batchBytes = 0
-		in.maybeLogProgress()
+	if len(batch) == 0 && bytes == 0 {
 		return nil
 	}
-
-	for {
-		line, err := lr.next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return flush()
-		case errors.Is(err, errOversized):
-			next.Lines++
-			next.BadLines++
-			in.warnBadLine(fs, next.Lines, err)
-		case err != nil:
-			return errors.Join(fmt.Errorf("read %s: %w", fs.info.Path, err), flush())
-		default:
-			next.Lines++
-			if lerr := fs.extractor.Line(line, collect); lerr != nil {
-				next.BadLines++
-				in.warnBadLine(fs, next.Lines, lerr)
-			}
-			batchBytes += int64(len(line)) + 1
-		}
-		next.Offset = lr.offset
-		if len(batch) >= in.set.BatchFacts || batchBytes >= in.set.BatchBytes {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	batch = append(batch, in.progressFact(next, lines, bad))
+	if err := in.emitWithRetry(ctx, batch); err != nil {
+		return err
 	}
+	kv := make(map[string][]byte, len(next))
+	for fs, cp := range next {
+		kv[checkpointPrefix+fs.info.Path] = encodeCheckpoint(cp)
+	}
+	if err := in.set.Persister.SetAll(ctx, kv); err != nil {
+		// The data is stored; a lost checkpoint means a harmless re-read.
+		in.set.Logger.Warn("Could not save read checkpoints; those lines will be read again after a restart", zap.Error(err))
+	}
+	for fs, cp := range next {
+		fs.cp = cp
+	}
+	in.addProgress(lines, bad, bytes)
+	in.maybeLogProgress()
+	return nil
 }
 
 // emitWithRetry retries until the pipeline accepts the batch or the
 // receiver shuts down: dropping a batch would lose data, since the
-// checkpoint would move past it.
+// checkpoints would move past it.
 func (in *Ingestor) emitWithRetry(ctx context.Context, batch []facts.Fact) error {
 	backoff := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -307,7 +305,7 @@ func (in *Ingestor) emitWithRetry(ctx context.Context, batch []facts.Fact) error
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		in.set.Logger.Warn("Pipeline refused a batch of transcript facts; retrying (checkpoint not advanced)",
+		in.set.Logger.Warn("Pipeline refused a batch of transcript facts; retrying (checkpoints not advanced)",
 			zap.Int("facts", len(batch)), zap.Int("attempt", attempt), zap.Duration("backoff", backoff), zap.Error(err))
 		select {
 		case <-ctx.Done():
@@ -316,15 +314,4 @@ func (in *Ingestor) emitWithRetry(ctx context.Context, batch []facts.Fact) error
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
-}
-
-func (in *Ingestor) warnBadLine(fs *fileState, line int64, err error) {
-	in.set.Observer.BadLines(1)
-	if fs.warned {
-		in.set.Logger.Debug("Skipped bad transcript line", zap.String("file", fs.info.Path), zap.Int64("line", line), zap.Error(err))
-		return
-	}
-	fs.warned = true
-	in.set.Logger.Warn("Skipped bad transcript line (further bad lines of this file are logged at debug level)",
-		zap.String("file", fs.info.Path), zap.Int64("line", line), zap.Error(err))
 }

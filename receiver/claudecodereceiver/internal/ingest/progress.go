@@ -11,9 +11,16 @@ import (
 )
 
 // progressFact travels with every batch, so the store's view of ingestion
-// progress is committed together with the data it describes.
-func (in *Ingestor) progressFact(fs *fileState, next checkpoint) facts.Fact {
-	p := in.snapshot(fs, next)
+// progress is committed together with the data it describes. next holds the
+// checkpoints the batch will reach once accepted.
+func (in *Ingestor) progressFact(next map[*fileState]checkpoint, lines, bad int64) facts.Fact {
+	p := in.snapshot(next)
+	p.LinesRead += lines
+	p.BadLines += bad
+	return in.progressOf(p)
+}
+
+func (in *Ingestor) progressOf(p facts.IngestProgress) facts.Fact {
 	return facts.Fact{
 		Key:        "ingest:" + in.set.Reporter,
 		Event:      facts.EventIngestProgress,
@@ -22,8 +29,9 @@ func (in *Ingestor) progressFact(fs *fileState, next checkpoint) facts.Fact {
 	}
 }
 
-// snapshot computes progress as if fs were already at next.
-func (in *Ingestor) snapshot(fs *fileState, next checkpoint) facts.IngestProgress {
+// snapshot computes progress as if the files in next were at those
+// checkpoints. Only the Run goroutine calls it.
+func (in *Ingestor) snapshot(next map[*fileState]checkpoint) facts.IngestProgress {
 	in.mu.Lock()
 	p := in.progress
 	in.mu.Unlock()
@@ -31,8 +39,8 @@ func (in *Ingestor) snapshot(fs *fileState, next checkpoint) facts.IngestProgres
 	var oldestBehind time.Time
 	for _, f := range in.files {
 		off := f.cp.Offset
-		if f == fs {
-			off = next.Offset
+		if cp, ok := next[f]; ok {
+			off = cp.Offset
 		}
 		if f.loaded && off >= f.size {
 			caughtUp++
@@ -62,7 +70,7 @@ func (in *Ingestor) addProgress(lines, bad, bytes int64) {
 }
 
 func (in *Ingestor) updateProgress() {
-	p := in.snapshot(nil, checkpoint{})
+	p := in.snapshot(nil)
 	in.mu.Lock()
 	in.progress = p
 	in.mu.Unlock()
@@ -80,15 +88,14 @@ func (in *Ingestor) allCaughtUp() bool {
 // finishBackfill marks the backfill complete, persists that through the
 // pipeline, and logs a summary.
 func (in *Ingestor) finishBackfill(ctx context.Context) {
+	p := in.snapshot(nil)
+	p.BackfillComplete = true
+	if err := in.emitWithRetry(ctx, []facts.Fact{in.progressOf(p)}); err != nil {
+		return
+	}
 	in.mu.Lock()
 	in.progress.BackfillComplete = true
 	in.mu.Unlock()
-	p := in.snapshot(nil, checkpoint{})
-	p.BackfillComplete = true
-	done := facts.Fact{Key: "ingest:" + in.set.Reporter, Event: facts.EventIngestProgress, Time: time.Now().UTC(), IngestInfo: &p}
-	if err := in.emitWithRetry(ctx, []facts.Fact{done}); err != nil {
-		return
-	}
 	elapsed := time.Since(in.backfillStart)
 	in.set.Logger.Info("Backfill complete; tailing transcripts for new lines",
 		zap.Int64("files", p.FilesTotal), zap.Int64("lines", p.LinesRead), zap.Int64("bad_lines", p.BadLines),
@@ -106,7 +113,7 @@ func (in *Ingestor) maybeLogProgress() {
 		return
 	}
 	in.lastLog = time.Now()
-	p := in.snapshot(nil, checkpoint{})
+	p := in.snapshot(nil)
 	elapsed := time.Since(in.backfillStart)
 	in.set.Logger.Info("Backfill progress",
 		zap.String("files", strconv.FormatInt(p.FilesCaughtUp, 10)+"/"+strconv.FormatInt(p.FilesTotal, 10)),
