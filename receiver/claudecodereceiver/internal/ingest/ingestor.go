@@ -179,7 +179,9 @@ func (in *Ingestor) readAll(ctx context.Context, jobs []*job) error {
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	queue := make(chan *job)
-	chunks := make(chan *chunk, in.set.Readers)
+	// Readers may run ahead of the writer by this many chunks (most files
+	// are one small chunk), so parsing overlaps with the database write.
+	chunks := make(chan *chunk, 64)
 	var wg sync.WaitGroup
 	for range min(in.set.Readers, len(jobs)) {
 		wg.Add(1)
