@@ -11,7 +11,6 @@ import (
 
 	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
-	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
@@ -47,22 +46,7 @@ func (e *logsExporter) start(_ context.Context, host component.Host) error {
 // idempotent upserts, so a retry after a partial failure, a replay after a
 // restart or a duplicate delivery changes nothing.
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	batch := make([]facts.Fact, 0, ld.LogRecordCount())
-	skipped := 0
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if f, ok := factlog.Decode(lrs.At(k)); ok {
-					batch = append(batch, f)
-				} else {
-					skipped++
-				}
-			}
-		}
-	}
+	batch, skipped := factlog.DecodeAll(ld)
 	if skipped > 0 && e.skipped == 0 {
 		e.settings.Logger.Info("Ignoring log records that carry no ccdash fact key (e.g. native Claude Code events)",
 			zap.Int("count", skipped))

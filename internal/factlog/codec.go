@@ -233,3 +233,24 @@ func getTime(a pcommon.Map, k string) time.Time {
 	}
 	return time.Time{}
 }
+
+// DecodeAll returns the facts carried by ld, in order, and how many log
+// records carried none (foreign records, e.g. native Claude Code events).
+func DecodeAll(ld plog.Logs) (out []facts.Fact, skipped int) {
+	out = make([]facts.Fact, 0, ld.LogRecordCount())
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				if f, ok := Decode(lrs.At(k)); ok {
+					out = append(out, f)
+				} else {
+					skipped++
+				}
+			}
+		}
+	}
+	return out, skipped
+}

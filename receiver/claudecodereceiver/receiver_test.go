@@ -70,18 +70,8 @@ func startReceiver(t *testing.T, cfg *Config, host component.Host, logs consumer
 func factsOf(lds []plog.Logs) []facts.Fact {
 	var out []facts.Fact
 	for _, ld := range lds {
-		rls := ld.ResourceLogs()
-		for i := 0; i < rls.Len(); i++ {
-			sls := rls.At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					if f, ok := factlog.Decode(lrs.At(k)); ok {
-						out = append(out, f)
-					}
-				}
-			}
-		}
+		fs, _ := factlog.DecodeAll(ld)
+		out = append(out, fs...)
 	}
 	return out
 }

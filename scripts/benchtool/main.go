@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ccdash/otelcol-ccdash/internal/ccusage"
+	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
 func main() {
@@ -83,16 +84,6 @@ func freePort(args []string) error {
 	return nil
 }
 
-type status struct {
-	BackfillComplete bool    `json:"backfill_complete"`
-	FilesTotal       int64   `json:"files_total"`
-	FilesCaughtUp    int64   `json:"files_caught_up"`
-	LinesRead        int64   `json:"lines_read"`
-	BadLines         int64   `json:"bad_lines"`
-	EventsStored     int64   `json:"events_stored"`
-	LagSeconds       float64 `json:"lag_seconds"`
-}
-
 var client = &http.Client{Timeout: 10 * time.Second}
 
 func getJSON(url string, v any) error {
@@ -123,7 +114,7 @@ func waitBackfill(args []string) error {
 	_ = fs.Parse(args)
 	deadline := time.Now().Add(*timeout)
 	lastReport := time.Now()
-	var st status
+	var st store.Status
 	var lastErr error
 	for {
 		if *pid > 0 && syscall.Kill(*pid, 0) != nil {

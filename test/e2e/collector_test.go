@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
 // repoRoot is the repository root (this file lives in test/e2e).
@@ -140,24 +142,14 @@ func (c *collector) kill() {
 	<-c.exited
 }
 
-type status struct {
-	BackfillComplete bool    `json:"backfill_complete"`
-	FilesTotal       int64   `json:"files_total"`
-	FilesCaughtUp    int64   `json:"files_caught_up"`
-	LinesRead        int64   `json:"lines_read"`
-	BadLines         int64   `json:"bad_lines"`
-	EventsStored     int64   `json:"events_stored"`
-	LagSeconds       float64 `json:"lag_seconds"`
-}
-
-func (c *collector) status() status {
-	var s status
+func (c *collector) status() store.Status {
+	var s store.Status
 	c.getJSON("/api/analytics/status", &s)
 	return s
 }
 
 // waitBackfill waits until the collector reports backfill_complete.
-func (c *collector) waitBackfill(timeout time.Duration) status {
+func (c *collector) waitBackfill(timeout time.Duration) store.Status {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -171,7 +163,7 @@ func (c *collector) waitBackfill(timeout time.Duration) status {
 		}
 	}
 	c.t.Fatalf("backfill not complete after %s; status %+v\n%s", timeout, c.status(), c.log.String())
-	return status{}
+	return store.Status{}
 }
 
 func (c *collector) getRaw(path string) (int, []byte) {
