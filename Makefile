@@ -12,7 +12,7 @@ OCB_VERSION := v0.161.0
 COMPONENTS := receiver/claudecodereceiver exporter/sqlanalyticsexporter extension/analyticsextension
 PG_DSN_DEFAULT := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: all build run test test-unit test-e2e lint generate mdatagen ocb bench bench-backfill clean
+.PHONY: all build run test test-unit test-e2e lint generate check-generated mdatagen ocb bench bench-backfill clean
 
 all: build
 
@@ -37,6 +37,10 @@ lint: ## gofmt + go vet
 	$(GO) vet -tags e2e ./test/e2e/...
 
 generate: ocb mdatagen ## regenerate cmd/otelcol-ccdash (ocb) and component metadata (mdatagen)
+
+check-generated: generate ## fail if regenerating changes committed files
+	@git diff --exit-code -- cmd/otelcol-ccdash receiver exporter extension \
+	  || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 ocb:
 	@command -v builder >/dev/null 2>&1 || GOFLAGS= $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
