@@ -44,8 +44,49 @@ func benchInput(b *testing.B) ([]benchFile, int64) {
 	return files, size
 }
 
+// synthDir is the synthetic history otelcol-ccdash's backfill benchmark
+// generates (large tool outputs, 2.1.x layout); it is not in the
+// repository.
+var synthDir = filepath.Join("..", "..", ".cache", "bench", "history-seed1-500MB-60d", "projects")
+
+// synthInput reads files of the synthetic history, in Discover order, until
+// about maxBytes: enough for stable numbers, small enough for 2 cores.
+func synthInput(b *testing.B, maxBytes int64) ([]benchFile, int64) {
+	fis, _ := Discover([]string{synthDir})
+	if len(fis) == 0 {
+		b.Skipf("no synthetic history at %s (generate it with the backfill benchmark)", synthDir)
+	}
+	var files []benchFile
+	var size int64
+	for _, fi := range fis {
+		if size >= maxBytes {
+			break
+		}
+		data, err := os.ReadFile(fi.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += int64(len(data))
+		files = append(files, benchFile{fi: fi, lines: splitLines(data)})
+	}
+	return files, size
+}
+
+// BenchmarkExtract runs the extractor over the public corpus.
 func BenchmarkExtract(b *testing.B) {
 	files, size := benchInput(b)
+	benchExtract(b, files, size)
+}
+
+// BenchmarkExtractSynth runs the extractor over ~50 MB of the synthetic
+// history, whose mix (57 % progress lines, large tool outputs) is what a
+// backfill spends its time on.
+func BenchmarkExtractSynth(b *testing.B) {
+	files, size := synthInput(b, 50<<20)
+	benchExtract(b, files, size)
+}
+
+func benchExtract(b *testing.B, files []benchFile, size int64) {
 	opts := DefaultOptions()
 	var n int
 	emit := func(facts.Fact) { n++ }
