@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/internal/transcript"
@@ -179,16 +180,18 @@ func (in *Ingestor) readAll(ctx context.Context, jobs []*job) error {
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	queue := make(chan *job)
-	// Readers may run ahead of the writer by this many chunks (most files
-	// are one small chunk), so parsing overlaps with the database write.
-	chunks := make(chan *chunk, 64)
+	// Readers run ahead of the writer, so parsing overlaps with the database
+	// write, but only by inFlightBytes of source lines: that bounds memory
+	// however many small files or big chunks are waiting.
+	chunks := make(chan *chunk, 256)
+	budget := semaphore.NewWeighted(in.inFlightBytes())
 	var wg sync.WaitGroup
 	for range min(in.set.Readers, len(jobs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range queue {
-				in.read(readCtx, j, chunks)
+				in.read(readCtx, j, chunks, budget)
 			}
 		}()
 	}
@@ -204,7 +207,7 @@ func (in *Ingestor) readAll(ctx context.Context, jobs []*job) error {
 	}()
 	go func() { wg.Wait(); close(chunks) }()
 
-	err := in.emitChunks(ctx, chunks)
+	err := in.emitChunks(ctx, chunks, budget)
 	cancel()
 	for range chunks { // let readers stop; nothing more is emitted
 	}
@@ -214,7 +217,7 @@ func (in *Ingestor) readAll(ctx context.Context, jobs []*job) error {
 // emitChunks batches chunks across files, emits each batch, and saves the
 // checkpoints of the accepted chunks. It returns when chunks is closed or
 // on shutdown.
-func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk) error {
+func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget *semaphore.Weighted) error {
 	var errs []error
 	var pending []*chunk
 	nFacts := 0
@@ -223,6 +226,11 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk) error 
 			return nil
 		}
 		err := in.emitPending(ctx, pending, nFacts)
+		var weight int64
+		for _, c := range pending {
+			weight += c.weight
+		}
+		budget.Release(weight)
 		pending, nFacts = pending[:0], 0
 		return err
 	}
@@ -253,6 +261,9 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk) error 
 		}
 	}
 }
+
+// inFlightBytes is how many bytes of parsed lines may wait for the writer.
+func (in *Ingestor) inFlightBytes() int64 { return 4 * in.set.BatchBytes }
 
 // emitPending emits the facts of the pending chunks as one batch, then
 // saves their checkpoints in one storage transaction.

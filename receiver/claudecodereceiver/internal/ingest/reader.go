@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/internal/transcript"
@@ -26,6 +27,7 @@ type chunk struct {
 	from, to checkpoint
 	facts    []facts.Fact
 	err      error // a read error after to.Offset; the range itself is good
+	weight   int64 // share of the in-flight budget, released after emitting
 }
 
 // planFile returns the job for fs, or nil when nothing is new. It runs on
@@ -82,13 +84,18 @@ func (in *Ingestor) sameFile(fs *fileState) bool {
 // read parses one file from j.start to its last whole line and sends the
 // result in chunks. It runs on a reader goroutine that owns the file for
 // the pass.
-func (in *Ingestor) read(ctx context.Context, j *job, out chan<- *chunk) {
+func (in *Ingestor) read(ctx context.Context, j *job, out chan<- *chunk, budget *semaphore.Weighted) {
 	fs := j.fs
 	send := func(c *chunk) bool {
+		c.weight = min(max(c.to.Offset-c.from.Offset, 1), in.inFlightBytes())
+		if budget.Acquire(ctx, c.weight) != nil {
+			return false
+		}
 		select {
 		case out <- c:
 			return true
 		case <-ctx.Done():
+			budget.Release(c.weight)
 			return false
 		}
 	}
