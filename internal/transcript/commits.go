@@ -117,17 +117,8 @@ func (c *lineCtx) fileUpdate(toolUseID, tool string, tur toolResultInfo) {
 	f.ToolUseID = toolUseID
 	f.ToolName = tool
 	f.FilePath = tur.FilePath
-	for _, h := range tur.StructuredPatch {
-		for _, ln := range h.Lines {
-			switch {
-			case strings.HasPrefix(ln, "+"):
-				f.Additions++
-			case strings.HasPrefix(ln, "-"):
-				f.Deletions++
-			}
-		}
-	}
-	if tur.Type == "create" && len(tur.StructuredPatch) == 0 {
+	f.Additions, f.Deletions = tur.patch.additions, tur.patch.deletions
+	if tur.Type == "create" && tur.patch.hunks == 0 {
 		var content string
 		if unmarshal(tur.Content, &content) == nil {
 			f.Additions = countLines(content)

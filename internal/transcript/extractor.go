@@ -78,6 +78,9 @@ type Extractor struct {
 	batchOrder []string
 
 	line Line // reused decode target
+	fast fastDecoder
+	// slowOnly disables the fast decoder (tests compare the two paths).
+	slowOnly bool
 }
 
 // NewExtractor returns an Extractor for the file fi.
@@ -103,19 +106,26 @@ func NewExtractor(fi FileInfo, opts Options) *Extractor {
 func (e *Extractor) Line(b []byte, emit func(facts.Fact)) error {
 	l := &e.line
 	*l = Line{}
-	ok, err := parseLineInto(b, l)
-	if err != nil || !ok {
-		return err
-	}
+	// The decoded line points into b; drop it so b is not kept alive.
+	defer func() { *l = Line{} }()
 	var blocks []Block
-	if l.Message != nil {
-		if blocks, err = l.Message.Blocks(); err != nil {
+	var data *progressData
+	st := fastSlow
+	e.fast.reset()
+	if !e.slowOnly {
+		blocks, data, st = e.fast.decode(b, l)
+	}
+	switch st {
+	case fastBlank:
+		return nil
+	case fastSlow:
+		*l = Line{}
+		e.fast.reset()
+		var ok bool
+		var err error
+		if blocks, data, ok, err = decodeSlow(b, l); err != nil || !ok {
 			return err
 		}
-	}
-	var data *progressData
-	if l.Type == "progress" && isJSONValue(l.Data) {
-		data = decodeProgressData(l.Data)
 	}
 
 	ts := parseTime(l.Timestamp)

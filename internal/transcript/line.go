@@ -97,6 +97,21 @@ type Block struct {
 	ToolUseID string          `json:"tool_use_id"`
 	Content   json.RawMessage `json:"content"`
 	IsError   bool            `json:"is_error"`
+
+	// The fast decoder leaves Text undecoded here; text() decodes it.
+	textRaw []byte
+	textEsc bool
+	// A string Content as the fast decoder read it, so it is not scanned
+	// again (see resultContent).
+	contentStr resultString
+}
+
+// text returns the block's text, decoding it if the fast path left it raw.
+func (b *Block) text() string {
+	if b.textRaw != nil {
+		return decodeStr(b.textRaw, b.textEsc)
+	}
+	return b.Text
 }
 
 // progressData is the `data` object of progress lines.
@@ -132,6 +147,24 @@ func ParseLine(b []byte) (*Line, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// decodeSlow is the reference decoding of a line with goccy/go-json, used
+// when the fast decoder cannot vouch for a line. It reports false for blank
+// lines.
+func decodeSlow(b []byte, l *Line) (blocks []Block, data *progressData, ok bool, err error) {
+	if ok, err = parseLineInto(b, l); err != nil || !ok {
+		return nil, nil, ok, err
+	}
+	if l.Message != nil {
+		if blocks, err = l.Message.Blocks(); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if l.Type == "progress" && isJSONValue(l.Data) {
+		data = decodeProgressData(l.Data)
+	}
+	return blocks, data, true, nil
 }
 
 // parseLineInto decodes b into l (which must be zero). It reports false for

@@ -13,17 +13,21 @@ const maxOutputBytes = 4096
 // joinText concatenates the text blocks of a message.
 func joinText(blocks []Block) string {
 	if len(blocks) == 1 {
-		return blocks[0].Text
+		return blocks[0].text()
 	}
 	var sb strings.Builder
-	for _, b := range blocks {
-		if b.Type != "text" || b.Text == "" {
+	for i := range blocks {
+		if blocks[i].Type != "text" {
+			continue
+		}
+		t := blocks[i].text()
+		if t == "" {
 			continue
 		}
 		if sb.Len() > 0 {
 			sb.WriteByte('\n')
 		}
-		sb.WriteString(b.Text)
+		sb.WriteString(t)
 	}
 	return sb.String()
 }

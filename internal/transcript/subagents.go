@@ -1,7 +1,6 @@
 package transcript
 
 import (
-	"bytes"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -71,10 +70,10 @@ func (c *lineCtx) flushPendingLinks() {
 }
 
 // resultLink links the subagent a Task/Agent result names.
-func (c *lineCtx) resultLink(toolUseID string, call toolCall, tur toolResultInfo, text string) {
+func (c *lineCtx) resultLink(toolUseID string, call toolCall, tur toolResultInfo, text *resultContent) {
 	agentID, source := tur.AgentID, "tool_use_result"
-	if agentID == "" && strings.Contains(text, "agentId: ") {
-		if m := agentIDTextRE.FindStringSubmatch(text); m != nil {
+	if agentID == "" && strings.Contains(text.text(), "agentId: ") {
+		if m := agentIDTextRE.FindStringSubmatch(text.text()); m != nil {
 			agentID, source = m[1], "tool_result_text"
 		}
 	}
@@ -130,7 +129,7 @@ func (c *lineCtx) agentProgress(d *progressData) {
 	// checks. A false isSidechain makes the copy win over the subagent file's
 	// own line (isSidechain:true) in ccusage, and so in the store.
 	isSide := pm.IsSidechain != nil && *pm.IsSidechain
-	if !bytes.Contains(c.raw, usageMarker) {
+	if !c.hasUsageMarker() {
 		return
 	}
 	c.emitUsage(usageCopy{msg: pm.Message, requestID: pm.RequestID, isSidechain: isSide,

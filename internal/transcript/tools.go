@@ -24,24 +24,29 @@ type toolCall struct {
 	isPRCreate   bool // Bash running `gh pr create`
 }
 
-// toolCalls is a FIFO-bounded map of tool_use id -> call.
+// toolCalls is a FIFO-bounded map of tool_use id -> call. The ring grows
+// up to max as calls arrive: most files have far fewer than maxToolCalls
+// calls, and a backfill creates an Extractor per file.
 type toolCalls struct {
 	m    map[string]toolCall
 	ring []string
+	max  int
 	next int
 }
 
 func newToolCalls(n int) *toolCalls {
-	return &toolCalls{m: make(map[string]toolCall), ring: make([]string, n)}
+	return &toolCalls{m: make(map[string]toolCall), max: n}
 }
 
 func (t *toolCalls) put(id string, c toolCall) {
 	if _, ok := t.m[id]; !ok {
-		if old := t.ring[t.next]; old != "" {
-			delete(t.m, old)
+		if len(t.ring) < t.max {
+			t.ring = append(t.ring, id)
+		} else {
+			delete(t.m, t.ring[t.next])
+			t.ring[t.next] = id
+			t.next = (t.next + 1) % t.max
 		}
-		t.ring[t.next] = id
-		t.next = (t.next + 1) % len(t.ring)
 	}
 	t.m[id] = c
 }
@@ -104,42 +109,6 @@ func (c *lineCtx) toolUse(b *Block) {
 	}
 }
 
-// toolResultInfo is the structured toolUseResult, decoded leniently: its
-// shape depends on the tool (transcript-format.md §5).
-type toolResultInfo struct {
-	Stdout          string          `json:"stdout"`
-	Interrupted     bool            `json:"interrupted"`
-	AgentID         string          `json:"agentId"`
-	FilePath        string          `json:"filePath"`
-	Type            string          `json:"type"`
-	Content         json.RawMessage `json:"content"`
-	StructuredPatch []patchHunk     `json:"structuredPatch"`
-	ExitCode        *int64          `json:"exitCode"` // BashOutput
-	Status          string          `json:"status"`
-	hasPatch        bool
-	text            string // when toolUseResult is a string
-}
-
-type patchHunk struct {
-	Lines []string `json:"lines"`
-}
-
-func decodeToolResult(raw json.RawMessage) toolResultInfo {
-	var r toolResultInfo
-	raw = trimJSON(raw)
-	if len(raw) == 0 {
-		return r
-	}
-	switch raw[0] {
-	case '"':
-		_ = unmarshal(raw, &r.text)
-	case '{':
-		decodeLenient(raw, &r)
-		r.hasPatch = r.StructuredPatch != nil
-	}
-	return r
-}
-
 type toolResultPayload struct {
 	Output      string `json:"output,omitempty"`
 	Truncated   bool   `json:"truncated,omitempty"`
@@ -158,9 +127,11 @@ func (c *lineCtx) toolResult(b *Block, results int) {
 	call, known := c.e.tools.get(id)
 	var tur toolResultInfo
 	if results == 1 {
-		tur = decodeToolResult(c.l.ToolUseResult)
+		if tur = c.e.fast.tur; !tur.ok {
+			tur = decodeToolResult(c.l.ToolUseResult)
+		}
 	}
-	text := resultText(b.Content)
+	text := newResultContent(b)
 
 	f := c.fact(facts.EventToolResult, "toolres:"+id)
 	f.ToolUseID = id
@@ -170,18 +141,19 @@ func (c *lineCtx) toolResult(b *Block, results int) {
 	if b.IsError {
 		f.Status = "error"
 	}
-	f.ExitCode = exitCode(text, tur, b.IsError)
+	f.ExitCode = exitCode(&text, tur, b.IsError)
 	if b.IsError || tur.Interrupted {
-		f.FailureClass = classifyFailure(text, tur, f.ExitCode)
+		f.FailureClass = classifyFailure(text.text(), tur, f.ExitCode)
 	}
 	if known && !call.time.IsZero() && !c.ts.IsZero() && !c.ts.Before(call.time) {
 		f.DurationMs = c.ts.Sub(call.time).Milliseconds()
 	}
 	p := toolResultPayload{Interrupted: tur.Interrupted}
 	if c.e.opts.IncludeContent {
-		p.Output = truncate(text, maxOutputBytes)
-		if len(p.Output) < len(text) {
-			p.Truncated, p.OutputBytes = true, len(text)
+		var n int
+		p.Output, n = text.preview(maxOutputBytes, &c.e.fast.scratch)
+		if len(p.Output) < n {
+			p.Truncated, p.OutputBytes = true, n
 		}
 	}
 	f.Payload = marshalPayload(p)
@@ -190,61 +162,31 @@ func (c *lineCtx) toolResult(b *Block, results int) {
 	if b.IsError {
 		return
 	}
-	out := text
-	if tur.Stdout != "" {
-		out = tur.Stdout
+	if call.isCommit || call.isPRCreate {
+		out := tur.stdout.String()
+		if tur.stdout.empty() {
+			out = text.text()
+		}
+		if call.isCommit {
+			c.commits(out, id)
+		}
+		if call.isPRCreate {
+			c.createdPR(out, id)
+		}
 	}
-	if call.isCommit {
-		c.commits(out, id)
-	}
-	if call.isPRCreate {
-		c.createdPR(out, id)
-	}
-	if call.name == "Edit" || call.name == "MultiEdit" || call.name == "Write" || (!known && tur.hasPatch) {
+	if call.name == "Edit" || call.name == "MultiEdit" || call.name == "Write" || (!known && tur.patch.present) {
 		c.fileUpdate(id, call.name, tur)
 	}
 	if !known || call.name == "Task" || call.name == "Agent" {
-		c.resultLink(id, call, tur, text)
+		c.resultLink(id, call, tur, &text)
 	}
-}
-
-// resultText flattens tool_result content (string or text blocks).
-func resultText(raw json.RawMessage) string {
-	raw = trimJSON(raw)
-	if len(raw) == 0 {
-		return ""
-	}
-	switch raw[0] {
-	case '"':
-		var s string
-		_ = unmarshal(raw, &s)
-		return s
-	case '[':
-		var parts []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		}
-		decodeLenient(raw, &parts)
-		var sb strings.Builder
-		for _, p := range parts {
-			if p.Type != "text" {
-				continue
-			}
-			if sb.Len() > 0 {
-				sb.WriteByte('\n')
-			}
-			sb.WriteString(p.Text)
-		}
-		return sb.String()
-	}
-	return ""
 }
 
 var exitCodeRE = regexp.MustCompile(`(?m)^(?:Error: )?Exit code (-?\d+)\b`)
 
 // exitCode is known from Bash's "Exit code N" error text or BashOutput's
 // exitCode; a successful Bash result does not state it.
-func exitCode(text string, tur toolResultInfo, isError bool) *int64 {
+func exitCode(text *resultContent, tur toolResultInfo, isError bool) *int64 {
 	if tur.ExitCode != nil {
 		v := *tur.ExitCode
 		return &v
@@ -252,7 +194,7 @@ func exitCode(text string, tur toolResultInfo, isError bool) *int64 {
 	if !isError {
 		return nil
 	}
-	for _, s := range []string{tur.text, text} {
+	for _, s := range []string{tur.text, text.text()} {
 		if !strings.Contains(s, "Exit code ") {
 			continue
 		}

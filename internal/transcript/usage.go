@@ -109,10 +109,15 @@ type usageCopy struct {
 	source      string // "" for the line itself, "agent_progress" for copies
 }
 
+// hasUsageMarker reports whether the line contains `"usage":{`.
+func (c *lineCtx) hasUsageMarker() bool {
+	return c.e.fast.hasUsageMarker || bytes.Contains(c.raw, usageMarker)
+}
+
 // usage emits the api_request fact of a line that carries message.usage.
 func (c *lineCtx) usage() {
 	l := c.l
-	if l.Message == nil || l.Message.Usage == nil || !bytes.Contains(c.raw, usageMarker) {
+	if l.Message == nil || l.Message.Usage == nil || !c.hasUsageMarker() {
 		return
 	}
 	if v := l.Version; v != nil && !isSemverPrefix(*v) {

@@ -1,0 +1,115 @@
+package transcript
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Fast decoding of progress data; agent_progress lines carry copies of
+// subagent lines, usage included.
+
+var (
+	progressDataKeys    = []string{"type", "agentId", "message"}
+	progressMessageKeys = []string{"type", "timestamp", "uuid", "requestId", "isSidechain", "message"}
+)
+
+// progressData reads the line's data and decodes it into d.data on the way,
+// like decodeProgressData. Whether it is used depends on the line's type,
+// which may come later; when the scanner cannot vouch for the decoding,
+// decodeProgressData decodes the raw value if it is needed.
+func (d *fastDecoder) progressData(s *scanner) json.RawMessage {
+	s.ws()
+	start := s.i
+	sub := *s
+	d.progress(&sub)
+	if d.dataOK = !sub.fail; !d.dataOK {
+		return s.skip()
+	}
+	s.i = sub.i
+	return s.b[start:s.i]
+}
+
+func (d *fastDecoder) progress(s *scanner) {
+	p := &d.data
+	*p = progressData{}
+	if !s.open('{') {
+		return
+	}
+	var seen uint32
+	for first := true; s.next('}', &first); {
+		k := s.key()
+		if s.fail {
+			break
+		}
+		var bit uint32
+		switch string(k) {
+		case "type":
+			bit = 1 << 0
+			if s.peek() == '"' && bytes.HasPrefix(s.b[s.i:], []byte(`"agent_progress"`)) {
+				d.agentMarker = true
+			}
+			p.Type = constStr(s)
+		case "agentId":
+			bit, p.AgentID = 1<<1, plainStr(s)
+		case "message":
+			bit, p.Message = 1<<2, d.progressMessage(s)
+		default:
+			if foldKnown(k, progressDataKeys) {
+				s.fail = true
+			}
+			s.skip()
+		}
+		if seen&bit != 0 {
+			s.fail = true
+		}
+		seen |= bit
+	}
+	s.close()
+}
+
+func (d *fastDecoder) progressMessage(s *scanner) *progressMessage {
+	if s.null() || !s.open('{') {
+		return nil
+	}
+	pm := &d.copyLine
+	*pm = progressMessage{}
+	var seen uint32
+	for first := true; s.next('}', &first); {
+		k := s.key()
+		if s.fail {
+			break
+		}
+		var bit uint32
+		switch string(k) {
+		case "type":
+			bit, pm.Type = 1<<0, constStr(s)
+		case "timestamp":
+			bit, pm.Timestamp = 1<<1, plainStr(s)
+		case "uuid":
+			bit, pm.UUID = 1<<2, plainStr(s)
+		case "requestId":
+			bit, pm.RequestID = 1<<3, ptrStr(s, &d.copyRequestID, nil)
+		case "isSidechain":
+			bit = 1 << 4
+			if s.null() {
+				pm.IsSidechain = nil
+			} else {
+				d.copyIsSidechain = s.boolField()
+				pm.IsSidechain = &d.copyIsSidechain
+			}
+		case "message":
+			bit, pm.Message = 1<<5, d.message(s, &d.copyMsg)
+		default:
+			if foldKnown(k, progressMessageKeys) {
+				s.fail = true
+			}
+			s.skip()
+		}
+		if seen&bit != 0 {
+			s.fail = true
+		}
+		seen |= bit
+	}
+	s.close()
+	return pm
+}
