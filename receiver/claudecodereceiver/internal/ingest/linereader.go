@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 )
 
 // lineReader yields whole, '\n'-terminated lines from a transcript file.
@@ -21,8 +22,24 @@ type lineReader struct {
 
 var errOversized = errors.New("line exceeds max_line_size")
 
+// readBufSize is bufio's buffer: most lines fit; longer ones are assembled
+// in buf. Buffers are pooled: a backfill opens thousands of small files,
+// and a fresh buffer per file is garbage that inflates the heap.
+const readBufSize = 256 << 10
+
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
 func newLineReader(r io.Reader, startOffset int64, maxLine int) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 1<<20), maxLine: maxLine, offset: startOffset}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &lineReader{r: br, maxLine: maxLine, offset: startOffset}
+}
+
+// release returns the buffer to the pool; the reader must not be used after.
+func (l *lineReader) release() {
+	l.r.Reset(nil)
+	readers.Put(l.r)
+	l.r, l.buf = nil, nil
 }
 
 // next returns the next complete line without its newline. The slice is

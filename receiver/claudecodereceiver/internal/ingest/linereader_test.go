@@ -41,7 +41,7 @@ func TestLineReaderResumesFromOffset(t *testing.T) {
 }
 
 func TestLineReaderSkipsOversizedLinesWhole(t *testing.T) {
-	long := strings.Repeat("x", 3<<20) // longer than bufio's 1 MiB buffer too
+	long := strings.Repeat("x", 3<<20) // longer than bufio's buffer too
 	input := "ok1\n" + long + "\nok2\n"
 	lines, oversized, end := readAll(t, input, 0, 1<<20)
 	assert.Equal(t, []string{"ok1", "ok2"}, lines)

@@ -124,6 +124,7 @@ func (in *Ingestor) read(ctx context.Context, j *job, out chan<- *chunk, budget 
 	}
 
 	lr := newLineReader(f, j.start.Offset, in.set.MaxLineSize)
+	defer lr.release()
 	cur := j.start
 	c := &chunk{fs: fs, from: cur}
 	collect := func(ft facts.Fact) { c.facts = append(c.facts, ft) }
@@ -175,6 +176,7 @@ func (in *Ingestor) read(ctx context.Context, j *job, out chan<- *chunk, budget 
 
 func (in *Ingestor) rebuild(f *os.File, fs *fileState, upTo int64) error {
 	lr := newLineReader(io.LimitReader(f, upTo), 0, in.set.MaxLineSize)
+	defer lr.release()
 	discard := func(facts.Fact) {}
 	for {
 		line, err := lr.next()
