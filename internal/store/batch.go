@@ -1,7 +1,8 @@
 package store
 
 import (
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 )
@@ -37,11 +38,14 @@ func storedInEvents(f *facts.Fact) bool {
 }
 
 func newBatch(fs []facts.Fact) *batch {
-	events := make(map[string]eventRow)
-	tools := make(map[string]toolRow)
-	sessions := make(map[string]sessionRow)
-	files := make(map[string]fileRow)
-	ingest := make(map[string]ingestRow)
+	// Rows are folded in place in slices, found through an index by key:
+	// maps of the rows themselves copy every ~300-byte event row each time
+	// they grow.
+	events := newKeyed[eventRow](len(fs))
+	tools := newKeyed[toolRow](0)
+	sessions := newKeyed[sessionRow](0)
+	files := newKeyed[fileRow](0)
+	ingest := newKeyed[ingestRow](0)
 
 	for i := range fs {
 		f := &fs[i]
@@ -54,47 +58,59 @@ func newBatch(fs []facts.Fact) *batch {
 				r.reporter = f.Key
 			}
 			// Latest report wins; on a tie the later fact (SQL twin: >=).
-			if old, ok := ingest[r.reporter]; !ok || r.updatedAt >= old.updatedAt {
-				ingest[r.reporter] = r
+			if old := ingest.get(r.reporter); old == nil {
+				ingest.add(r.reporter, r)
+			} else if r.updatedAt >= old.updatedAt {
+				*old = r
 			}
 			continue
 		}
 		if storedInEvents(f) {
-			r := newEventRow(f)
-			if old, ok := events[r.key]; !ok || replacesEvent(old, r) {
-				events[r.key] = r
+			if old := events.get(f.Key); old == nil {
+				events.add(f.Key, newEventRow(f))
+			} else if r := newEventRow(f); replacesEvent(*old, r) {
+				*old = r
 			}
 		}
 		if f.SessionID != "" {
 			r := newSessionRow(f)
-			if old, ok := sessions[r.id]; ok {
-				r = mergeSession(old, r)
+			if old := sessions.get(r.id); old == nil {
+				sessions.add(r.id, r)
+			} else {
+				*old = mergeSession(*old, r)
 			}
-			sessions[r.id] = r
 		}
 		if (f.Event == facts.EventToolUse || f.Event == facts.EventToolResult) && f.ToolUseID != "" {
 			r := newToolRow(f)
-			if old, ok := tools[r.id]; ok {
-				r = mergeTool(old, r)
+			if old := tools.get(r.id); old == nil {
+				tools.add(r.id, r)
+			} else {
+				*old = mergeTool(*old, r)
 			}
-			tools[r.id] = r
 		}
 		if f.Event == facts.EventFileUpdate && f.Key != "" {
-			files[f.Key] = fileRow{
+			r := fileRow{
 				key: f.Key, sessionID: f.SessionID, toolUseID: f.ToolUseID, toolName: f.ToolName,
 				path: f.FilePath, additions: f.Additions, deletions: f.Deletions, occurredAt: unixMs(f.Time),
+			}
+			if old := files.get(r.key); old == nil {
+				files.add(r.key, r)
+			} else {
+				*old = r
 			}
 		}
 	}
 
-	b := &batch{}
-	b.events = sortedValues(events)
-	b.tools = sortedValues(tools)
-	b.sessions = sortedValues(sessions)
-	b.files = sortedValues(files)
-	b.ingest = sortedValues(ingest)
-	return b
+	return &batch{
+		events:   events.sorted(),
+		tools:    tools.sorted(),
+		sessions: sessions.sorted(),
+		files:    files.sorted(),
+		ingest:   ingest.sorted(),
+	}
 }
+
+func (b *batch) eventArgs(i int, dst []any) []any { return b.events[i].appendArgs(dst) }
 
 // replacesEvent is the Go twin of the telemetry_events upsert condition.
 func replacesEvent(stored, incoming eventRow) bool {
@@ -108,15 +124,55 @@ func (b *batch) empty() bool {
 	return len(b.events)+len(b.tools)+len(b.sessions)+len(b.files)+len(b.ingest) == 0
 }
 
-func sortedValues[V any](m map[string]V) []V {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// keyed holds one row per key in first-seen order.
+type keyed[V any] struct {
+	index map[string]int
+	keys  []string
+	rows  []V
+}
+
+func newKeyed[V any](capacity int) *keyed[V] {
+	return &keyed[V]{index: make(map[string]int, capacity), keys: make([]string, 0, capacity), rows: make([]V, 0, capacity)}
+}
+
+// get returns the row of key, nil if there is none.
+func (k *keyed[V]) get(key string) *V {
+	if i, ok := k.index[key]; ok {
+		return &k.rows[i]
 	}
-	sort.Strings(keys)
-	out := make([]V, len(keys))
-	for i, k := range keys {
-		out[i] = m[k]
+	return nil
+}
+
+func (k *keyed[V]) add(key string, row V) {
+	k.index[key] = len(k.rows)
+	k.keys = append(k.keys, key)
+	k.rows = append(k.rows, row)
+}
+
+// sorted puts the rows in key order, in place, and returns them.
+func (k *keyed[V]) sorted() []V {
+	order := make([]int32, len(k.rows)) // order[i]: the row that goes to i
+	for i := range order {
+		order[i] = int32(i)
 	}
-	return out
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(k.keys[a], k.keys[b]) })
+	// Apply the permutation cycle by cycle; done entries become -1.
+	for start := range order {
+		if order[start] < 0 {
+			continue
+		}
+		tmp := k.rows[start]
+		i := start
+		for {
+			j := int(order[i])
+			order[i] = -1
+			if j == start {
+				k.rows[i] = tmp
+				break
+			}
+			k.rows[i] = k.rows[j]
+			i = j
+		}
+	}
+	return k.rows
 }

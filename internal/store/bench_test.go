@@ -119,26 +119,3 @@ func BenchmarkWriteConcurrent(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkSeries measures a daily tokens-by-model series over 50k stored
-// facts (about 25k API requests).
-func BenchmarkSeries(b *testing.B) {
-	for _, driver := range storetest.Drivers {
-		b.Run(driver, func(b *testing.B) {
-			s := openStore(b, driver)
-			ctx := context.Background()
-			for i := 0; i < 5; i++ {
-				if err := s.Write(ctx, benchFacts(i*10_000, 10_000)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			q := SeriesQuery{Metric: MetricTokensTotal, Period: PeriodDaily, GroupBy: []string{DimModel}}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := s.Series(ctx, q); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}

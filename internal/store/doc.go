@@ -23,6 +23,10 @@
 //	session_tool_usage  per session and tool totals, recomputed from tool_calls
 //	file_updates        ccdash.file_update
 //	ingest_status       ccdash.ingest.progress, latest report per reporter
+//	usage_buckets       API-request columns of telemetry_events summed per 15-minute
+//	                    bucket, model, project, session type and thread, kept exact in
+//	                    the write transaction (triggers; on SQLite Write adds the rows
+//	                    it inserts itself, see usage.go)
 //	sessions_moved      scratch: sessions that lost a fact during the current Write
 //
 // ccdash.session facts are not kept in telemetry_events: their key repeats
@@ -30,8 +34,14 @@
 // the sessions table is their merged form.
 //
 // Queries aggregate per 15-minute bucket in SQL and fold buckets into local
-// hourly, daily or weekly periods in Go (see periodFor). Metric ids and the
-// dimensions each can be grouped by are listed by Metrics and Dimensions.
+// hourly, daily or weekly periods in Go (see periodFor). Token, cost and
+// sessions metrics read usage_buckets for the whole buckets of their window
+// and telemetry_events only for a bucket a window bound cuts (see source).
+// Metric ids and the dimensions each can be grouped by are listed by Metrics
+// and Dimensions.
+//
+// Write keeps one connection with its prepared statements between calls
+// (writer.go).
 //
 // The store has no collector dependencies; the analytics extension owns it.
 package store

@@ -81,6 +81,7 @@ func dumpTables(t testing.TB, s *Store) string {
 		"SELECT * FROM session_tool_usage ORDER BY session_id, tool_name",
 		"SELECT * FROM file_updates ORDER BY key",
 		"SELECT * FROM ingest_status ORDER BY reporter",
+		"SELECT * FROM usage_buckets ORDER BY bucket, model, project, session_type, thread_id",
 	} {
 		rows, err := s.db.Query(q)
 		require.NoError(t, err)

@@ -157,19 +157,3 @@ func lookupMetric(id string) (metricDef, error) {
 // eventIs is a filter on one event name. The name is a literal, not a
 // parameter, so the planners can use the partial index of that event.
 func eventIs(name string) string { return "event_name = '" + name + "'" }
-
-// table, time column and filter of a metric's rows.
-func (m metricDef) from() (table, timeCol, where string) {
-	switch m.src {
-	case srcTools:
-		table, timeCol, where = "tool_calls", "at_ms", "1 = 1"
-	case srcEvents:
-		table, timeCol, where = "telemetry_events", "occurred_at", eventIs(m.event)
-	default:
-		table, timeCol, where = "telemetry_events", "occurred_at", eventIs(facts.EventAPIRequest)
-	}
-	if m.where != "" {
-		where += " AND " + m.where
-	}
-	return table, timeCol, where
-}

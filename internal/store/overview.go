@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/ccdash/otelcol-ccdash/internal/facts"
 )
 
 // OverviewQuery selects the window of the KPI totals.
@@ -36,12 +34,12 @@ func (s *Store) Overview(ctx context.Context, q OverviewQuery) (*Overview, error
 	}
 	out := &Overview{TZ: q.Loc.String(), KPIs: make(map[string]Value, len(metricDefs))}
 
-	where, args := windowFilter(eventIs(facts.EventAPIRequest), nil, "occurred_at", q.Start, q.End)
+	src := s.source(metricDefs[MetricTokensInput], q.Start, q.End)
 	var in, outTok, cc, cr, cost, sessions int64
 	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+
 		sumOf("tokens_input")+", "+sumOf("tokens_output")+", "+sumOf("tokens_cache_creation")+", "+
-		sumOf("tokens_cache_read")+", "+sumOf("cost_nanos")+", COUNT(DISTINCT "+sessionKey+")"+
-		" FROM telemetry_events WHERE "+where), args...).Scan(&in, &outTok, &cc, &cr, &cost, &sessions)
+		sumOf("tokens_cache_read")+", "+sumOf("cost_nanos")+", COUNT(DISTINCT "+src.member+")"+
+		" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&in, &outTok, &cc, &cr, &cost, &sessions)
 	if err != nil {
 		return nil, fmt.Errorf("store: overview: %w", err)
 	}
@@ -53,10 +51,10 @@ func (s *Store) Overview(ctx context.Context, q OverviewQuery) (*Overview, error
 	out.KPIs[MetricCostUSD] = Value{raw: cost, nanos: true}
 	out.KPIs[MetricSessions] = Value{raw: sessions}
 
-	where, args = windowFilter("1 = 1", nil, "at_ms", q.Start, q.End)
+	src = s.source(metricDefs[MetricToolCalls], q.Start, q.End)
 	var calls, errs int64
 	err = s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*), "+
-		sumOf("CASE WHEN is_error = 1 THEN 1 ELSE 0 END")+" FROM tool_calls WHERE "+where), args...).Scan(&calls, &errs)
+		sumOf("CASE WHEN is_error = 1 THEN 1 ELSE 0 END")+" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&calls, &errs)
 	if err != nil {
 		return nil, fmt.Errorf("store: overview: %w", err)
 	}
@@ -65,10 +63,9 @@ func (s *Store) Overview(ctx context.Context, q OverviewQuery) (*Overview, error
 
 	for _, id := range []string{MetricCommits, MetricPullRequests} {
 		m := metricDefs[id]
-		table, timeCol, w := m.from()
-		w, a := windowFilter(w, nil, timeCol, q.Start, q.End)
+		src := s.source(m, q.Start, q.End)
 		var n sql.NullInt64
-		if err := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT "+m.agg+" FROM "+table+" WHERE "+w), a...).Scan(&n); err != nil {
+		if err := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT "+m.agg+" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("store: overview: %w", err)
 		}
 		out.KPIs[id] = Value{raw: n.Int64}

@@ -79,18 +79,17 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (*SeriesResult, error
 		return nil, err
 	}
 
-	table, timeCol, where := m.from()
-	where, args := windowFilter(where, nil, timeCol, q.Start, q.End)
+	src := s.source(m, q.Start, q.End)
 	cols := append([]string{"bucket"}, dimCols...)
 	var query string
 	if m.distinct {
-		query = "SELECT DISTINCT " + strings.Join(cols, ", ") + ", " + sessionKey +
-			" FROM " + table + " WHERE " + where
+		query = "SELECT DISTINCT " + strings.Join(cols, ", ") + ", " + src.member +
+			" FROM " + src.from + " WHERE " + src.where
 	} else {
 		query = "SELECT " + strings.Join(cols, ", ") + ", " + m.agg +
-			" FROM " + table + " WHERE " + where + " GROUP BY " + strings.Join(cols, ", ")
+			" FROM " + src.from + " WHERE " + src.where + " GROUP BY " + strings.Join(cols, ", ")
 	}
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(query), args...)
+	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(query), src.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: series %s: %w", m.id, err)
 	}

@@ -8,11 +8,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // the "sqlite" database/sql driver and its errors
 )
 
 // Driver names accepted in Config.Driver.
@@ -21,9 +23,16 @@ const (
 	DriverPostgres = "postgres"
 )
 
-// sqliteBusyTimeoutMs is how long a SQLite connection waits for a lock held by
-// another connection or process before failing with SQLITE_BUSY.
-const sqliteBusyTimeoutMs = "10000"
+const (
+	// sqliteBusyTimeoutMs is how long a SQLite connection waits for a lock
+	// held by another connection or process before failing with
+	// SQLITE_BUSY; sqliteBusyTimeout is the same for Open's retries.
+	sqliteBusyTimeoutMs = "10000"
+	sqliteBusyTimeout   = 10 * time.Second
+	sqliteBusy          = 5 // SQLITE_BUSY, the primary result code
+	// sqlitePageSize is the page size of new SQLite databases (openSQLite).
+	sqlitePageSize = "16384"
+)
 
 // Config selects the database.
 type Config struct {
@@ -41,8 +50,19 @@ type Store struct {
 
 	// writeMu keeps one writer per process: SQLite allows one writer at a
 	// time anyway, and on PostgreSQL a transaction-level advisory lock
-	// extends the same rule across processes (see Write).
+	// extends the same rule across processes (see Write). It guards w.
 	writeMu sync.Mutex
+	// w is the connection Write keeps between calls with its prepared
+	// statements; nil until the first Write and after a failed one.
+	w *writer
+	// pinWriter keeps w between Writes. Off for in-memory SQLite, whose
+	// single connection is the whole database and must go back to the
+	// pool for readers.
+	pinWriter bool
+
+	// eventsOnly makes queries read telemetry_events instead of
+	// usage_buckets; tests use it to compare the two.
+	eventsOnly bool
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -56,9 +76,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	switch cfg.Driver {
 	case "", DriverSQLite:
 		s.dialect = dialectSQLite
-		s.db, err = openSQLite(cfg.DSN)
+		s.db, s.pinWriter, err = openSQLite(cfg.DSN)
 	case DriverPostgres:
 		s.dialect = dialectPostgres
+		s.pinWriter = true
 		if strings.TrimSpace(cfg.DSN) == "" {
 			return nil, errors.New("store: postgres DSN is empty")
 		}
@@ -69,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", s.dialect, err)
 	}
@@ -80,8 +101,33 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// ping opens the first connection. On SQLite it retries SQLITE_BUSY: when
+// several processes open a new database at once, the connections that lose
+// the race to switch it to WAL get SQLITE_BUSY at once (SQLite skips the
+// busy handler where waiting could deadlock); by the retry the database is
+// in WAL mode and the pragma has nothing left to do.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || s.dialect != dialectSQLite || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy ||
+			time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
+}
+
 // Close releases the database connections.
 func (s *Store) Close() error {
+	s.writeMu.Lock()
+	s.releaseWriter()
+	s.writeMu.Unlock()
 	return s.db.Close()
 }
 
@@ -95,12 +141,18 @@ func (s *Store) Driver() string { return s.dialect.String() }
 //   - busy_timeout so a second process or connection waits for the lock;
 //   - _txlock=immediate so a write transaction takes the write lock at BEGIN
 //     instead of failing with SQLITE_BUSY when it upgrades a read lock;
-//   - foreign keys on, for later migrations that declare them.
+//   - foreign keys on, for later migrations that declare them;
+//   - 16 KiB pages for new databases (the default is 4 KiB): a backfill
+//     writes every page twice (WAL, then checkpoint) one system call per
+//     page, and kilobyte-sized payloads no longer spill into overflow
+//     pages; this wrote a real history about 12% faster. SQLite ignores
+//     the setting for an existing database.
 //
-// Parameters already present in the DSN are left alone.
-func openSQLite(dsn string) (*sql.DB, error) {
+// Parameters already present in the DSN are left alone. pin reports whether
+// Write may keep a connection for itself (not for in-memory databases).
+func openSQLite(dsn string) (db *sql.DB, pin bool, err error) {
 	if strings.TrimSpace(dsn) == "" {
-		return nil, errors.New("SQLite DSN is empty")
+		return nil, false, errors.New("SQLite DSN is empty")
 	}
 	path, query, _ := strings.Cut(dsn, "?")
 	memory := path == ":memory:" || strings.Contains(query, "mode=memory")
@@ -110,13 +162,13 @@ func openSQLite(dsn string) (*sql.DB, error) {
 		file := strings.TrimPrefix(path, "file:")
 		if dir := filepath.Dir(file); file != "" && dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
 	values, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, fmt.Errorf("SQLite DSN parameters: %w", err)
+		return nil, false, fmt.Errorf("SQLite DSN parameters: %w", err)
 	}
 	defaults := [][2]string{
 		{"_busy_timeout", sqliteBusyTimeoutMs},
@@ -128,11 +180,18 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	if memory {
 		defaults[1][1] = "MEMORY"
 	}
-	extra := make([]string, 0, len(defaults))
+	extra := make([]string, 0, len(defaults)+1)
 	for _, kv := range defaults {
 		if !values.Has(kv[0]) {
 			extra = append(extra, kv[0]+"="+kv[1])
 		}
+	}
+	if !slices.ContainsFunc(values["_pragma"], func(p string) bool {
+		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(p)), "page_size")
+	}) {
+		// modernc runs _pragma entries before the journal mode switch,
+		// which is what fixes the page size of a new WAL database.
+		extra = append(extra, "_pragma=page_size("+sqlitePageSize+")")
 	}
 	full := dsn
 	if len(extra) > 0 {
@@ -142,9 +201,9 @@ func openSQLite(dsn string) (*sql.DB, error) {
 		}
 		full = dsn + sep + strings.Join(extra, "&")
 	}
-	db, err := sql.Open("sqlite", full)
+	db, err = sql.Open("sqlite", full)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if memory {
 		// Every connection to :memory: is a separate database.
@@ -152,5 +211,5 @@ func openSQLite(dsn string) (*sql.DB, error) {
 	} else {
 		db.SetMaxIdleConns(4)
 	}
-	return db, nil
+	return db, !memory, nil
 }

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -205,58 +203,4 @@ func nullable(n sql.NullInt64) any {
 		return nil
 	}
 	return n.Int64
-}
-
-// execRows runs u over n rows in statements of u.rowsPerStmt rows. It talks
-// to the driver connection directly (the transaction is connection state,
-// so the statements run inside it): database/sql would copy and convert
-// every argument again, which costs a fifth of the write time on SQLite.
-func execRows(ctx context.Context, conn *sql.Conn, d dialect, u *upsert, n int, appendRow func(i int, dst []any) []any) error {
-	if n == 0 {
-		return nil
-	}
-	return conn.Raw(func(dc any) error {
-		prep, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot prepare with a context", dc)
-		}
-		per := u.rowsPerStmt
-		var full driver.Stmt
-		defer func() {
-			if full != nil {
-				_ = full.Close()
-			}
-		}()
-		args := make([]any, 0, min(per, n)*len(u.columns))
-		named := make([]driver.NamedValue, 0, cap(args))
-		for start := 0; start < n; start += per {
-			end := min(start+per, n)
-			args = args[:0]
-			for i := start; i < end; i++ {
-				args = appendRow(i, args)
-			}
-			named = named[:0]
-			for i, v := range args {
-				named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
-			}
-			var (
-				stmt = full
-				err  error
-			)
-			if stmt == nil || end-start != per {
-				if stmt, err = prep.PrepareContext(ctx, u.statement(d, end-start)); err != nil {
-					return fmt.Errorf("%s: prepare: %w", u.table, err)
-				}
-				if end-start == per {
-					full = stmt
-				} else {
-					defer stmt.Close()
-				}
-			}
-			if _, err = stmt.(driver.StmtExecContext).ExecContext(ctx, named); err != nil {
-				return fmt.Errorf("%s: %w", u.table, err)
-			}
-		}
-		return nil
-	})
 }

@@ -32,12 +32,21 @@ func (s *Store) Write(ctx context.Context, fs []facts.Fact) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 
-	conn, err := s.db.Conn(ctx)
+	w, err := s.acquireWriter(ctx)
 	if err != nil {
 		return fmt.Errorf("store: write: %w", err)
 	}
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
+	err = s.writeTx(ctx, w, b)
+	if err != nil || !s.pinWriter {
+		// After an error the connection may be broken; a fresh one and
+		// freshly prepared statements cost little next time.
+		s.releaseWriter()
+	}
+	return err
+}
+
+func (s *Store) writeTx(ctx context.Context, w *writer, b *batch) error {
+	tx, err := w.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: write: begin: %w", err)
 	}
@@ -47,7 +56,7 @@ func (s *Store) Write(ctx context.Context, fs []facts.Fact) error {
 			return fmt.Errorf("store: write: lock: %w", err)
 		}
 	}
-	if err := s.writeBatch(ctx, conn, tx, b); err != nil {
+	if err := s.writeBatch(ctx, w, tx, b); err != nil {
 		return fmt.Errorf("store: write: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -56,25 +65,29 @@ func (s *Store) Write(ctx context.Context, fs []facts.Fact) error {
 	return nil
 }
 
-func (s *Store) writeBatch(ctx context.Context, conn *sql.Conn, tx *sql.Tx, b *batch) error {
+func (s *Store) writeBatch(ctx context.Context, w *writer, tx *sql.Tx, b *batch) error {
 	d := s.dialect
 	touched := make(map[string]struct{}, len(b.sessions))
 	for i := range b.sessions {
 		touched[b.sessions[i].id] = struct{}{}
 	}
-	if err := execRows(ctx, conn, d, eventUpsert, len(b.events), func(i int, dst []any) []any { return b.events[i].appendArgs(dst) }); err != nil {
+	if d == dialectSQLite {
+		if err := w.upsertEventsSQLite(ctx, b); err != nil {
+			return err
+		}
+	} else if err := w.execRows(ctx, d, eventUpsert, len(b.events), b.eventArgs, nil); err != nil {
 		return err
 	}
-	if err := execRows(ctx, conn, d, toolUpsert, len(b.tools), func(i int, dst []any) []any { return b.tools[i].appendArgs(dst) }); err != nil {
+	if err := w.execRows(ctx, d, toolUpsert, len(b.tools), func(i int, dst []any) []any { return b.tools[i].appendArgs(dst) }, nil); err != nil {
 		return err
 	}
-	if err := execRows(ctx, conn, d, fileUpsert, len(b.files), func(i int, dst []any) []any { return b.files[i].appendArgs(dst) }); err != nil {
+	if err := w.execRows(ctx, d, fileUpsert, len(b.files), func(i int, dst []any) []any { return b.files[i].appendArgs(dst) }, nil); err != nil {
 		return err
 	}
-	if err := execRows(ctx, conn, d, ingestUpsert, len(b.ingest), func(i int, dst []any) []any { return b.ingest[i].appendArgs(dst) }); err != nil {
+	if err := w.execRows(ctx, d, ingestUpsert, len(b.ingest), func(i int, dst []any) []any { return b.ingest[i].appendArgs(dst) }, nil); err != nil {
 		return err
 	}
-	if err := execRows(ctx, conn, d, sessionUpsert, len(b.sessions), func(i int, dst []any) []any { return b.sessions[i].appendArgs(dst) }); err != nil {
+	if err := w.execRows(ctx, d, sessionUpsert, len(b.sessions), func(i int, dst []any) []any { return b.sessions[i].appendArgs(dst) }, nil); err != nil {
 		return err
 	}
 

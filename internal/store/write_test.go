@@ -86,6 +86,7 @@ func TestSQLitePragmas(t *testing.T) {
 		"synchronous":  "1", // NORMAL
 		"busy_timeout": sqliteBusyTimeoutMs,
 		"foreign_keys": "1",
+		"page_size":    sqlitePageSize,
 	} {
 		var got string
 		require.NoError(t, s.db.QueryRow("PRAGMA "+pragma).Scan(&got))

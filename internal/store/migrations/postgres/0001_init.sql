@@ -50,6 +50,122 @@ CREATE INDEX telemetry_events_commit_time ON telemetry_events (occurred_at)
 CREATE INDEX telemetry_events_pr_time ON telemetry_events (occurred_at)
     WHERE event_name = 'ccdash.pull_request';
 
+-- usage_buckets: the API-request columns of telemetry_events summed per
+-- 15-minute bucket and every dimension the token, cost and sessions series
+-- can be grouped by, so those queries read a few thousand rows instead of
+-- every API request. thread_id is the metric's session key (root session,
+-- else session; '' when the row has neither). The statement triggers below
+-- keep it exact inside the writing statement: inserted rows are added,
+-- replaced copies (ON CONFLICT DO UPDATE) subtract the old values and add
+-- the new, deleted rows are subtracted; a group whose last request left is
+-- deleted, so the table is a function of telemetry_events alone (order and
+-- replay independent, like every other table). Statement triggers with
+-- transition tables fold a whole multi-row upsert into one aggregate write.
+CREATE TABLE usage_buckets (
+    bucket                BIGINT NOT NULL,
+    model                 TEXT COLLATE "C" NOT NULL,
+    project               TEXT COLLATE "C" NOT NULL,
+    session_type          TEXT COLLATE "C" NOT NULL,
+    thread_id             TEXT COLLATE "C" NOT NULL,
+    api_requests          BIGINT NOT NULL,
+    tokens_input          BIGINT NOT NULL,
+    tokens_output         BIGINT NOT NULL,
+    tokens_cache_creation BIGINT NOT NULL,
+    tokens_cache_read     BIGINT NOT NULL,
+    cost_nanos            BIGINT NOT NULL,
+    PRIMARY KEY (bucket, model, project, session_type, thread_id)
+);
+CREATE FUNCTION ccdash_usage_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_buckets AS u (bucket, model, project, session_type, thread_id, api_requests,
+        tokens_input, tokens_output, tokens_cache_creation, tokens_cache_read, cost_nanos)
+    SELECT bucket, model, project, session_type,
+        CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END, COUNT(*),
+        CAST(SUM(tokens_input) AS BIGINT), CAST(SUM(tokens_output) AS BIGINT),
+        CAST(SUM(tokens_cache_creation) AS BIGINT), CAST(SUM(tokens_cache_read) AS BIGINT),
+        CAST(SUM(cost_nanos) AS BIGINT)
+    FROM new_rows WHERE event_name = 'claude_code.api_request'
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (bucket, model, project, session_type, thread_id) DO UPDATE SET
+        api_requests = u.api_requests + excluded.api_requests,
+        tokens_input = u.tokens_input + excluded.tokens_input,
+        tokens_output = u.tokens_output + excluded.tokens_output,
+        tokens_cache_creation = u.tokens_cache_creation + excluded.tokens_cache_creation,
+        tokens_cache_read = u.tokens_cache_read + excluded.tokens_cache_read,
+        cost_nanos = u.cost_nanos + excluded.cost_nanos;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION ccdash_usage_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO usage_buckets AS u (bucket, model, project, session_type, thread_id, api_requests,
+        tokens_input, tokens_output, tokens_cache_creation, tokens_cache_read, cost_nanos)
+    SELECT bucket, model, project, session_type, thread_id, CAST(SUM(n) AS BIGINT),
+        CAST(SUM(tokens_input) AS BIGINT), CAST(SUM(tokens_output) AS BIGINT),
+        CAST(SUM(tokens_cache_creation) AS BIGINT), CAST(SUM(tokens_cache_read) AS BIGINT),
+        CAST(SUM(cost_nanos) AS BIGINT)
+    FROM (
+        SELECT bucket, model, project, session_type,
+            CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END AS thread_id, -1 AS n,
+            -tokens_input AS tokens_input, -tokens_output AS tokens_output,
+            -tokens_cache_creation AS tokens_cache_creation, -tokens_cache_read AS tokens_cache_read,
+            -cost_nanos AS cost_nanos
+        FROM old_rows WHERE event_name = 'claude_code.api_request'
+        UNION ALL
+        SELECT bucket, model, project, session_type,
+            CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END, 1,
+            tokens_input, tokens_output, tokens_cache_creation, tokens_cache_read, cost_nanos
+        FROM new_rows WHERE event_name = 'claude_code.api_request'
+    ) d
+    GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (bucket, model, project, session_type, thread_id) DO UPDATE SET
+        api_requests = u.api_requests + excluded.api_requests,
+        tokens_input = u.tokens_input + excluded.tokens_input,
+        tokens_output = u.tokens_output + excluded.tokens_output,
+        tokens_cache_creation = u.tokens_cache_creation + excluded.tokens_cache_creation,
+        tokens_cache_read = u.tokens_cache_read + excluded.tokens_cache_read,
+        cost_nanos = u.cost_nanos + excluded.cost_nanos;
+    DELETE FROM usage_buckets u USING old_rows o
+    WHERE o.event_name = 'claude_code.api_request' AND u.api_requests = 0
+        AND u.bucket = o.bucket AND u.model = o.model AND u.project = o.project AND u.session_type = o.session_type
+        AND u.thread_id = CASE WHEN o.root_session_id <> '' THEN o.root_session_id ELSE o.session_id END;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION ccdash_usage_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE usage_buckets u SET
+        api_requests = u.api_requests - d.n,
+        tokens_input = u.tokens_input - d.tokens_input,
+        tokens_output = u.tokens_output - d.tokens_output,
+        tokens_cache_creation = u.tokens_cache_creation - d.tokens_cache_creation,
+        tokens_cache_read = u.tokens_cache_read - d.tokens_cache_read,
+        cost_nanos = u.cost_nanos - d.cost_nanos
+    FROM (
+        SELECT bucket, model, project, session_type,
+            CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END AS thread_id, COUNT(*) AS n,
+            CAST(SUM(tokens_input) AS BIGINT) AS tokens_input, CAST(SUM(tokens_output) AS BIGINT) AS tokens_output,
+            CAST(SUM(tokens_cache_creation) AS BIGINT) AS tokens_cache_creation, CAST(SUM(tokens_cache_read) AS BIGINT) AS tokens_cache_read,
+            CAST(SUM(cost_nanos) AS BIGINT) AS cost_nanos
+        FROM old_rows WHERE event_name = 'claude_code.api_request'
+        GROUP BY 1, 2, 3, 4, 5
+    ) d
+    WHERE u.bucket = d.bucket AND u.model = d.model AND u.project = d.project
+        AND u.session_type = d.session_type AND u.thread_id = d.thread_id;
+    DELETE FROM usage_buckets u USING old_rows o
+    WHERE o.event_name = 'claude_code.api_request' AND u.api_requests = 0
+        AND u.bucket = o.bucket AND u.model = o.model AND u.project = o.project AND u.session_type = o.session_type
+        AND u.thread_id = CASE WHEN o.root_session_id <> '' THEN o.root_session_id ELSE o.session_id END;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER telemetry_events_usage_insert AFTER INSERT ON telemetry_events
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ccdash_usage_insert();
+CREATE TRIGGER telemetry_events_usage_update AFTER UPDATE ON telemetry_events
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ccdash_usage_update();
+CREATE TRIGGER telemetry_events_usage_delete AFTER DELETE ON telemetry_events
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ccdash_usage_delete();
+
 CREATE TABLE sessions (
     session_id               TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     parent_session_id        TEXT COLLATE "C" NOT NULL DEFAULT '',

@@ -47,6 +47,82 @@ CREATE INDEX telemetry_events_commit_time ON telemetry_events (occurred_at)
 CREATE INDEX telemetry_events_pr_time ON telemetry_events (occurred_at)
     WHERE event_name = 'ccdash.pull_request';
 
+-- usage_buckets: the API-request columns of telemetry_events summed per
+-- 15-minute bucket and every dimension the token, cost and sessions series
+-- can be grouped by, so those queries read a few thousand rows instead of
+-- every API request. thread_id is the metric's session key (root session,
+-- else session; '' when the row has neither). It is kept exact inside every
+-- write transaction and is a function of telemetry_events alone (order and
+-- replay independent, like every other table):
+--   - rows Write inserts are added by Write itself (see usage.go): a
+--     per-row insert trigger cost more than the rest of an API row's insert;
+--   - a replaced copy (ON CONFLICT DO UPDATE) and a deleted row are rare and
+--     handled by the triggers below, which subtract the old values, add the
+--     new ones and delete a group whose last request left.
+CREATE TABLE usage_buckets (
+    bucket                INTEGER NOT NULL,
+    model                 TEXT    NOT NULL,
+    project               TEXT    NOT NULL,
+    session_type          TEXT    NOT NULL,
+    thread_id             TEXT    NOT NULL,
+    api_requests          INTEGER NOT NULL,
+    tokens_input          INTEGER NOT NULL,
+    tokens_output         INTEGER NOT NULL,
+    tokens_cache_creation INTEGER NOT NULL,
+    tokens_cache_read     INTEGER NOT NULL,
+    cost_nanos            INTEGER NOT NULL,
+    PRIMARY KEY (bucket, model, project, session_type, thread_id)
+) WITHOUT ROWID;
+CREATE TRIGGER telemetry_events_usage_update AFTER UPDATE ON telemetry_events
+WHEN OLD.event_name = 'claude_code.api_request' OR NEW.event_name = 'claude_code.api_request'
+BEGIN
+    UPDATE usage_buckets SET
+        api_requests = api_requests - 1,
+        tokens_input = tokens_input - OLD.tokens_input,
+        tokens_output = tokens_output - OLD.tokens_output,
+        tokens_cache_creation = tokens_cache_creation - OLD.tokens_cache_creation,
+        tokens_cache_read = tokens_cache_read - OLD.tokens_cache_read,
+        cost_nanos = cost_nanos - OLD.cost_nanos
+    WHERE OLD.event_name = 'claude_code.api_request' AND bucket = OLD.bucket AND model = OLD.model
+        AND project = OLD.project AND session_type = OLD.session_type
+        AND thread_id = CASE WHEN OLD.root_session_id <> '' THEN OLD.root_session_id ELSE OLD.session_id END;
+    DELETE FROM usage_buckets
+    WHERE OLD.event_name = 'claude_code.api_request' AND bucket = OLD.bucket AND model = OLD.model
+        AND project = OLD.project AND session_type = OLD.session_type
+        AND thread_id = CASE WHEN OLD.root_session_id <> '' THEN OLD.root_session_id ELSE OLD.session_id END
+        AND api_requests = 0;
+    INSERT INTO usage_buckets (bucket, model, project, session_type, thread_id, api_requests,
+        tokens_input, tokens_output, tokens_cache_creation, tokens_cache_read, cost_nanos)
+    SELECT NEW.bucket, NEW.model, NEW.project, NEW.session_type,
+        CASE WHEN NEW.root_session_id <> '' THEN NEW.root_session_id ELSE NEW.session_id END, 1,
+        NEW.tokens_input, NEW.tokens_output, NEW.tokens_cache_creation, NEW.tokens_cache_read, NEW.cost_nanos
+    WHERE NEW.event_name = 'claude_code.api_request'
+    ON CONFLICT (bucket, model, project, session_type, thread_id) DO UPDATE SET
+        api_requests = api_requests + 1,
+        tokens_input = tokens_input + excluded.tokens_input,
+        tokens_output = tokens_output + excluded.tokens_output,
+        tokens_cache_creation = tokens_cache_creation + excluded.tokens_cache_creation,
+        tokens_cache_read = tokens_cache_read + excluded.tokens_cache_read,
+        cost_nanos = cost_nanos + excluded.cost_nanos;
+END;
+CREATE TRIGGER telemetry_events_usage_delete AFTER DELETE ON telemetry_events
+WHEN OLD.event_name = 'claude_code.api_request'
+BEGIN
+    UPDATE usage_buckets SET
+        api_requests = api_requests - 1,
+        tokens_input = tokens_input - OLD.tokens_input,
+        tokens_output = tokens_output - OLD.tokens_output,
+        tokens_cache_creation = tokens_cache_creation - OLD.tokens_cache_creation,
+        tokens_cache_read = tokens_cache_read - OLD.tokens_cache_read,
+        cost_nanos = cost_nanos - OLD.cost_nanos
+    WHERE bucket = OLD.bucket AND model = OLD.model AND project = OLD.project AND session_type = OLD.session_type
+        AND thread_id = CASE WHEN OLD.root_session_id <> '' THEN OLD.root_session_id ELSE OLD.session_id END;
+    DELETE FROM usage_buckets
+    WHERE bucket = OLD.bucket AND model = OLD.model AND project = OLD.project AND session_type = OLD.session_type
+        AND thread_id = CASE WHEN OLD.root_session_id <> '' THEN OLD.root_session_id ELSE OLD.session_id END
+        AND api_requests = 0;
+END;
+
 CREATE TABLE sessions (
     session_id               TEXT    NOT NULL PRIMARY KEY,
     parent_session_id        TEXT    NOT NULL DEFAULT '',
