@@ -73,7 +73,7 @@ func assertMatchesCCUsage(t *testing.T, configDir, tz string) {
 	require.NoError(t, err)
 
 	c := startCollector(t, collectorEnv{ClaudeConfigDir: configDir, DataDir: t.TempDir()})
-	st := c.waitBackfill(2 * time.Minute)
+	st := c.waitBackfill(10 * time.Minute)
 	require.Zero(t, st.BadLines, "the tree has no bad lines")
 
 	ours := map[ccusage.Metric]map[string]map[string]float64{}
@@ -109,4 +109,28 @@ func TestDifferentialCorpus(t *testing.T) {
 			assertMatchesCCUsage(t, tree, tz)
 		})
 	}
+}
+
+// TestDifferentialSynthetic compares on a larger generated history
+// (streaming splits, subagent dirs with agent_progress copies, compaction
+// agents, resumed sessions, a user west of UTC).
+func TestDifferentialSynthetic(t *testing.T) {
+	tree := synthTree(t, 30<<20)
+	for _, tz := range []string{"UTC", "America/Los_Angeles"} {
+		t.Run(strings.ReplaceAll(tz, "/", "_"), func(t *testing.T) {
+			assertMatchesCCUsage(t, tree, tz)
+		})
+	}
+}
+
+// TestDifferentialExternalTree compares on any Claude config dir named by
+// CCDASH_DIFF_TREE, e.g. your own ~/.claude or the benchmark history:
+//
+//	CCDASH_DIFF_TREE=$HOME/.claude go test -tags e2e -run ExternalTree ./test/e2e/
+func TestDifferentialExternalTree(t *testing.T) {
+	tree := os.Getenv("CCDASH_DIFF_TREE")
+	if tree == "" {
+		t.Skip("CCDASH_DIFF_TREE not set: no external tree to compare")
+	}
+	assertMatchesCCUsage(t, tree, "UTC")
 }
