@@ -62,7 +62,7 @@ func TestReingestChangesNothing(t *testing.T) {
 }
 
 func TestSIGKILLDuringBackfill(t *testing.T) {
-	tree := synthTree(t, 60<<20)
+	tree := synthTree(t, 150<<20)
 	want := referenceSnapshot(t, tree)
 
 	data := t.TempDir()
@@ -78,8 +78,10 @@ func TestSIGKILLDuringBackfill(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "no progress before the kill")
 		time.Sleep(20 * time.Millisecond)
 	}
+	before := c.status()
 	c.kill()
-	t.Log("killed collector mid-backfill with SIGKILL")
+	t.Logf("killed collector mid-backfill with SIGKILL (%d of the facts stored, %d/%d files done)",
+		before.EventsStored, before.FilesCaughtUp, before.FilesTotal)
 
 	c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
 	c.waitBackfill(5 * time.Minute)
