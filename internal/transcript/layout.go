@@ -84,7 +84,9 @@ func Classify(projectsDir, path string) FileInfo {
 		fi.AgentID = agentID
 	case len(parts) <= 2:
 		fi.Kind = Main
-		fi.SessionID = stem
+		// A rotated-away copy (<session>.orphaned-<n>.jsonl) belongs to
+		// its session.
+		fi.SessionID, _, _ = strings.Cut(stem, ".orphaned-")
 	default:
 		// projects/<slug>/<session>/<x>.jsonl: ccusage attributes it to the
 		// <session> directory.

@@ -20,6 +20,7 @@ func TestClassify(t *testing.T) {
 		{"-home-u-app/0f0e/subagents/workflows/run1/agent-w1.jsonl", SubagentDir, "-home-u-app", "0f0e", "w1"},
 		{"-home-u-app/agent-10228ab9.jsonl", LegacyAgent, "-home-u-app", "", "10228ab9"},
 		{"-home-u-app/0f0e/chat.jsonl", Main, "-home-u-app", "0f0e", ""},
+		{"-home-u-app/0f0e.orphaned-2.jsonl", Main, "-home-u-app", "0f0e", ""},
 	}
 	for _, tt := range tests {
 		fi := Classify(root, filepath.Join(root, filepath.FromSlash(tt.rel)))
