@@ -21,6 +21,7 @@ const dataFormat = "claude_code_jsonl"
 // twice; a refused metrics push is harmless because the next push carries
 // the cumulative values again.
 func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error {
+	r.checkPricing(batch)
 	var errs []error
 	if r.logs != nil {
 		ld := r.toLogs(batch)

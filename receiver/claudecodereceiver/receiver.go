@@ -39,6 +39,7 @@ type claudeCodeReceiver struct {
 	client       storage.Client
 	telemetry    *metadata.TelemetryBuilder
 	usage        *usageMetrics
+	unpriced     *unpricedWatch
 }
 
 // receivers maps a config to its one receiver instance (the collector's
@@ -65,6 +66,7 @@ func (s *sharedReceivers) getOrCreate(cfg *Config, set receiver.Settings) (*clau
 	host, _ := os.Hostname()
 	r := &claudeCodeReceiver{cfg: cfg, settings: set, obsrecv: obs, hostName: host}
 	r.usage = newUsageMetrics(set)
+	r.unpriced = newUnpricedWatch()
 	s.m[cfg] = r
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,10 +20,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/metadata"
+	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/metadatatest"
 )
 
 // testdataClaude is the repository's own transcript tree (testdata/claude).
@@ -198,4 +202,29 @@ func TestReceiverRetriesRefusedBatchesWithoutLosingData(t *testing.T) {
 	assert.Equal(t, want, keys(flaky.AllLogs()), "every fact arrives despite refused batches")
 	assert.Negative(t, flaky.failures.Load(), "the consumer did refuse batches")
 	_ = h
+}
+
+func TestReceiverCountsUnpricedModelsOnce(t *testing.T) {
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "projects", "-w")
+	require.NoError(t, os.MkdirAll(proj, 0o755))
+	line := func(out int) string {
+		return `{"parentUuid":null,"isSidechain":false,"userType":"external","cwd":"/w","sessionId":"s","version":"2.1.39","gitBranch":"main","message":{"model":"claude-future-9","id":"msg_x","type":"message","role":"assistant","content":[{"type":"text","text":"hi"}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":` +
+			strconv.Itoa(out) + `}},"requestId":"req_x","type":"assistant","uuid":"u` + strconv.Itoa(out) + `","timestamp":"2026-10-01T10:00:00.000Z"}` + "\n"
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(proj, "s.jsonl"), []byte(line(1)+line(2)+line(3)), 0o644))
+
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	sink := new(consumertest.LogsSink)
+	r, err := NewFactory().CreateLogs(context.Background(), set, newTestConfig(dir), sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
+	require.Eventually(t, func() bool { return backfillDone(sink.AllLogs()) }, 10*time.Second, 10*time.Millisecond)
+
+	metadatatest.AssertEqualReceiverClaudeCodeUnpricedRequests(t, tel,
+		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
 }

@@ -23,13 +23,14 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                       metric.Meter
-	mu                          sync.Mutex
-	registrations               []metric.Registration
-	ReceiverClaudeCodeBadLines  metric.Int64Counter
-	ReceiverClaudeCodeBytesRead metric.Int64Counter
-	ReceiverClaudeCodeFiles     metric.Int64Gauge
-	ReceiverClaudeCodeLinesRead metric.Int64Counter
+	meter                              metric.Meter
+	mu                                 sync.Mutex
+	registrations                      []metric.Registration
+	ReceiverClaudeCodeBadLines         metric.Int64Counter
+	ReceiverClaudeCodeBytesRead        metric.Int64Counter
+	ReceiverClaudeCodeFiles            metric.Int64Gauge
+	ReceiverClaudeCodeLinesRead        metric.Int64Counter
+	ReceiverClaudeCodeUnpricedRequests metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -83,6 +84,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_claude_code_lines_read",
 		metric.WithDescription("Transcript lines read. [Development]"),
 		metric.WithUnit("{line}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverClaudeCodeUnpricedRequests, err = builder.meter.Int64Counter(
+		"otelcol_receiver_claude_code_unpriced_requests",
+		metric.WithDescription("API responses whose model is not in the price table (counted with cost 0). [Development]"),
+		metric.WithUnit("{request}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverClaudeCodeBytesRead.Add(context.Background(), 1)
 	tb.ReceiverClaudeCodeFiles.Record(context.Background(), 1)
 	tb.ReceiverClaudeCodeLinesRead.Add(context.Background(), 1)
+	tb.ReceiverClaudeCodeUnpricedRequests.Add(context.Background(), 1)
 	AssertEqualReceiverClaudeCodeBadLines(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -33,6 +34,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverClaudeCodeLinesRead(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverClaudeCodeUnpricedRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
