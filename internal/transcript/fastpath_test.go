@@ -46,10 +46,20 @@ func (r *pairRunner) line(line []byte) string {
 	// neither side keeps a reference into it.
 	fast := runLine(r.fast, append([]byte(nil), line...))
 	slow := runLine(r.slow, append([]byte(nil), line...))
-	if reflect.DeepEqual(fast, slow) {
+	if reflect.DeepEqual(fast, slow) || bothGoccyFailures(fast, slow) {
 		return ""
 	}
 	return fmt.Sprintf("fast: %+v\nslow: %+v", fast, slow)
+}
+
+// bothGoccyFailures: on some truncated lines goccy reads past the end of
+// its input, and whether that panics or returns an error depends on memory
+// beyond the slice (seed ce56661e4ac03bb7 flips between the two). Both are
+// the same bad line; only the message differs.
+func bothGoccyFailures(a, b lineResult) bool {
+	const panicked = "json decoder panic"
+	return a.err != "" && b.err != "" && len(a.facts) == 0 && len(b.facts) == 0 &&
+		(strings.Contains(a.err, panicked) || strings.Contains(b.err, panicked))
 }
 
 func (r *pairRunner) endBatch() string {
