@@ -95,17 +95,12 @@ func (d *fastDecoder) decode(b []byte, l *Line) ([]Block, *progressData, fastSta
 }
 
 func (d *fastDecoder) line(s *scanner, l *Line) {
-	var seen uint32
 	if !s.open('{') {
 		return
 	}
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(lineKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "type":
 			bit, l.Type = 1<<0, constStr(s)
 		case "subtype":
@@ -159,15 +154,9 @@ func (d *fastDecoder) line(s *scanner, l *Line) {
 		case "summary":
 			bit, l.Summary = 1<<25, plainStr(s)
 		default:
-			if foldKnown(k, lineKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 }

@@ -25,14 +25,9 @@ func (d *fastDecoder) message(s *scanner, m *msgScratch) *Message {
 	}
 	msg := &m.msg
 	*msg = Message{}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(messageKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "id":
 			bit, msg.ID = 1<<0, ptrStr(s, &m.id, nil)
 		case "model":
@@ -55,15 +50,9 @@ func (d *fastDecoder) message(s *scanner, m *msgScratch) *Message {
 		case "stop_reason":
 			bit, msg.StopReason = 1<<5, constStr(s)
 		default:
-			if foldKnown(k, messageKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 	return msg
@@ -78,14 +67,9 @@ func usage(s *scanner, m *msgScratch) *Usage {
 	}
 	u := &m.usage
 	*u = Usage{}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(usageKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "input_tokens":
 			bit = 1 << 0
 			if v, ok := s.intField(); ok {
@@ -108,15 +92,9 @@ func usage(s *scanner, m *msgScratch) *Usage {
 		case "speed":
 			bit, u.Speed = 1<<5, ptrStr(s, &m.speed, nil)
 		default:
-			if foldKnown(k, usageKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 	return u
@@ -129,14 +107,9 @@ func cacheCreation(s *scanner, cc *CacheCreation) *CacheCreation {
 		return nil
 	}
 	*cc = CacheCreation{}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(cacheCreationKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "ephemeral_5m_input_tokens":
 			bit = 1 << 0
 			cc.Ephemeral5m, _ = s.intField()
@@ -144,15 +117,9 @@ func cacheCreation(s *scanner, cc *CacheCreation) *CacheCreation {
 			bit = 1 << 1
 			cc.Ephemeral1h, _ = s.intField()
 		default:
-			if foldKnown(k, cacheCreationKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 	return cc
@@ -193,14 +160,9 @@ func block(s *scanner, b *Block) {
 	if s.null() || !s.open('{') {
 		return
 	}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(blockKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "type":
 			bit, b.Type = 1<<0, constStr(s)
 		case "text":
@@ -229,15 +191,9 @@ func block(s *scanner, b *Block) {
 		case "is_error":
 			bit, b.IsError = 1<<7, s.boolField()
 		default:
-			if foldKnown(k, blockKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 }

@@ -35,14 +35,9 @@ func (d *fastDecoder) progress(s *scanner) {
 	if !s.open('{') {
 		return
 	}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(progressDataKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "type":
 			bit = 1 << 0
 			if s.peek() == '"' && bytes.HasPrefix(s.b[s.i:], []byte(`"agent_progress"`)) {
@@ -54,15 +49,9 @@ func (d *fastDecoder) progress(s *scanner) {
 		case "message":
 			bit, p.Message = 1<<2, d.progressMessage(s)
 		default:
-			if foldKnown(k, progressDataKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 }
@@ -73,14 +62,9 @@ func (d *fastDecoder) progressMessage(s *scanner) *progressMessage {
 	}
 	pm := &d.copyLine
 	*pm = progressMessage{}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(progressMessageKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "type":
 			bit, pm.Type = 1<<0, constStr(s)
 		case "timestamp":
@@ -100,15 +84,9 @@ func (d *fastDecoder) progressMessage(s *scanner) *progressMessage {
 		case "message":
 			bit, pm.Message = 1<<5, d.message(s, &d.copyMsg)
 		default:
-			if foldKnown(k, progressMessageKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 	return pm

@@ -385,3 +385,57 @@ func asciiEqualFold(a []byte, b string) bool {
 	}
 	return true
 }
+
+// members walks the members of an object whose '{' was just consumed. It
+// holds the bookkeeping every object decoder shares: the separator state,
+// the current key, and the keys already seen, because goccy rejects what
+// the fast path cannot reproduce (a repeated key, or an unknown key that
+// differs from a known one only in case, which goccy would match).
+//
+//	for it := s.members(keys); it.next(); {
+//		var bit uint32
+//		switch string(it.key) {
+//		case "a":
+//			bit, x.A = 1<<0, plainStr(s)
+//		default:
+//			it.unknown()
+//		}
+//		it.mark(bit)
+//	}
+//	s.close()
+type members struct {
+	s     *scanner
+	known []string // every key the decoder reads, for the case check
+	key   []byte   // the current member's key
+	first bool
+	seen  uint32
+}
+
+func (s *scanner) members(known []string) members {
+	return members{s: s, known: known, first: true}
+}
+
+// next moves to the next member's value; false at the end or on failure.
+func (m *members) next() bool {
+	if !m.s.next('}', &m.first) {
+		return false
+	}
+	m.key = m.s.key()
+	return !m.s.fail
+}
+
+// mark records that the member with bit was decoded; a repeat fails.
+func (m *members) mark(bit uint32) {
+	if m.seen&bit != 0 {
+		m.s.fail = true
+	}
+	m.seen |= bit
+}
+
+// unknown skips the value of a key the decoder does not read.
+func (m *members) unknown() {
+	if foldKnown(m.key, m.known) {
+		m.s.fail = true
+	}
+	m.s.skip()
+}

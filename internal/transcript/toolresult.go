@@ -132,14 +132,9 @@ func toolResultObject(s *scanner, r *toolResultInfo) {
 	if !s.open('{') {
 		return
 	}
-	var seen uint32
-	for first := true; s.next('}', &first); {
-		k := s.key()
-		if s.fail {
-			break
-		}
+	for it := s.members(toolResultKeys); it.next(); {
 		var bit uint32
-		switch string(k) {
+		switch string(it.key) {
 		case "stdout":
 			bit = 1 << 0
 			if raw, esc, ok := s.strField(); ok {
@@ -167,15 +162,9 @@ func toolResultObject(s *scanner, r *toolResultInfo) {
 			bit = 1 << 8
 			s.strField()
 		default:
-			if foldKnown(k, toolResultKeys) {
-				s.fail = true
-			}
-			s.skip()
+			it.unknown()
 		}
-		if seen&bit != 0 {
-			s.fail = true
-		}
-		seen |= bit
+		it.mark(bit)
 	}
 	s.close()
 }
