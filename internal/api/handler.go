@@ -98,13 +98,7 @@ func (h *handler) series(w http.ResponseWriter, r *http.Request) {
 	if q.Period == "" {
 		q.Period = store.PeriodDaily
 	}
-	if q.Loc, err = p.location(); err == nil {
-		q.Start, q.End, err = p.window(q.Loc)
-	}
-	if err == nil {
-		err = p.err
-	}
-	if err != nil {
+	if q.Loc, q.Start, q.End, err = p.scope(); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -132,13 +126,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var q store.OverviewQuery
-	if q.Loc, err = p.location(); err == nil {
-		q.Start, q.End, err = p.window(q.Loc)
-	}
-	if err == nil {
-		err = p.err
-	}
-	if err != nil {
+	if q.Loc, q.Start, q.End, err = p.scope(); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -111,3 +111,15 @@ func formatBound(t time.Time) *string {
 	s := t.UTC().Format(time.RFC3339Nano)
 	return &s
 }
+
+// scope resolves tz, then start/end in it, then any earlier parameter error:
+// the common part of every windowed endpoint.
+func (p *params) scope() (loc *time.Location, start, end time.Time, err error) {
+	if loc, err = p.location(); err == nil {
+		start, end, err = p.window(loc)
+	}
+	if err == nil {
+		err = p.err
+	}
+	return loc, start, end, err
+}
