@@ -53,6 +53,19 @@ const (
 	AttrLastTime  = "ccdash.session.last_unix_ms"
 	AttrStatus    = "ccdash.status"
 
+	AttrFeatureID    = "ccdash.feature.id"
+	AttrTaskID       = "ccdash.task.id"
+	AttrPhase        = "ccdash.phase"
+	AttrTitle        = "ccdash.title"
+	AttrLinkFromType = "ccdash.link.from.type"
+	AttrLinkFromID   = "ccdash.link.from.id"
+	AttrLinkToType   = "ccdash.link.to.type"
+	AttrLinkToID     = "ccdash.link.to.id"
+	AttrConfidence   = "ccdash.link.confidence"
+	AttrLinkSource   = "ccdash.link.source"
+	AttrAmbiguity    = "ccdash.link.ambiguity"
+	AttrHostName     = "host.name" // resource attribute
+
 	AttrIngestReporter   = "ccdash.ingest.reporter"
 	AttrIngestComplete   = "ccdash.ingest.backfill_complete"
 	AttrIngestFilesTotal = "ccdash.ingest.files_total"

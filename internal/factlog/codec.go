@@ -79,6 +79,20 @@ func Encode(f *facts.Fact, lr plog.LogRecord) {
 	putTime(a, AttrLastTime, f.LastTime)
 	putStr(a, AttrStatus, f.Status)
 
+	putStr(a, AttrFeatureID, f.FeatureID)
+	putStr(a, AttrTaskID, f.TaskID)
+	putStr(a, AttrPhase, f.Phase)
+	putStr(a, AttrTitle, f.Title)
+	putStr(a, AttrLinkFromType, f.LinkFromType)
+	putStr(a, AttrLinkFromID, f.LinkFromID)
+	putStr(a, AttrLinkToType, f.LinkToType)
+	putStr(a, AttrLinkToID, f.LinkToID)
+	if f.Event == facts.EventLink {
+		a.PutDouble(AttrConfidence, f.Confidence)
+		a.PutDouble(AttrAmbiguity, f.Ambiguity)
+	}
+	putStr(a, AttrLinkSource, f.LinkSource)
+
 	if p := f.IngestInfo; p != nil {
 		a.PutStr(AttrIngestReporter, p.Reporter)
 		a.PutBool(AttrIngestComplete, p.BackfillComplete)
@@ -151,6 +165,18 @@ func Decode(lr plog.LogRecord) (f facts.Fact, ok bool) {
 	f.FirstTime = getTime(a, AttrFirstTime)
 	f.LastTime = getTime(a, AttrLastTime)
 	f.Status = getStr(a, AttrStatus)
+
+	f.FeatureID = getStr(a, AttrFeatureID)
+	f.TaskID = getStr(a, AttrTaskID)
+	f.Phase = getStr(a, AttrPhase)
+	f.Title = getStr(a, AttrTitle)
+	f.LinkFromType = getStr(a, AttrLinkFromType)
+	f.LinkFromID = getStr(a, AttrLinkFromID)
+	f.LinkToType = getStr(a, AttrLinkToType)
+	f.LinkToID = getStr(a, AttrLinkToID)
+	f.Confidence = getDouble(a, AttrConfidence)
+	f.Ambiguity = getDouble(a, AttrAmbiguity)
+	f.LinkSource = getStr(a, AttrLinkSource)
 
 	if rep := getStr(a, AttrIngestReporter); rep != "" {
 		f.IngestInfo = &facts.IngestProgress{
@@ -234,17 +260,19 @@ func getTime(a pcommon.Map, k string) time.Time {
 	return time.Time{}
 }
 
-// DecodeAll returns the facts carried by ld, in order, and how many log
-// records carried none (foreign records, e.g. native Claude Code events).
+// DecodeAll returns the facts carried by ld, in order, with Host taken from
+// the resource's host.name, and how many log records carried none (foreign records, e.g. native Claude Code events).
 func DecodeAll(ld plog.Logs) (out []facts.Fact, skipped int) {
 	out = make([]facts.Fact, 0, ld.LogRecordCount())
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
+		host := getStr(rls.At(i).Resource().Attributes(), AttrHostName)
 		sls := rls.At(i).ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				if f, ok := Decode(lrs.At(k)); ok {
+					f.Host = host
 					out = append(out, f)
 				} else {
 					skipped++

@@ -33,6 +33,10 @@ func TestRoundTripEveryField(t *testing.T) {
 		{Key: "file:t2", Event: facts.EventFileUpdate, Time: ts, FilePath: "a.go", Additions: 5, Deletions: 2},
 		{Key: "skill:t3", Event: facts.EventSkillActivated, Time: ts, SkillName: "pdf"},
 		{Key: "session:s1", Event: facts.EventSession, Time: ts, FirstTime: ts, LastTime: ts.Add(time.Hour)},
+		{Key: "task:f/T-1", Event: facts.EventTaskStatus, Time: ts, FeatureID: "f", TaskID: "T-1", Phase: "1",
+			Title: "Do it", Status: "done"},
+		{Key: "link:x", Event: facts.EventLink, Time: ts, LinkFromType: facts.EntityTask, LinkFromID: "T-1",
+			LinkToType: facts.EntitySession, LinkToID: "s1", Confidence: 0.95, LinkSource: facts.LinkExplicit, Ambiguity: 0.5},
 		{Key: "ingest:h", Event: facts.EventIngestProgress, Time: ts, IngestInfo: &facts.IngestProgress{
 			Reporter: "h/claude_code", BackfillComplete: true, FilesTotal: 3, FilesCaughtUp: 2,
 			LinesRead: 100, BadLines: 1, BytesRead: 4096, LagSeconds: 1.5,

@@ -31,6 +31,26 @@ const (
 	EventPullRequest    = "ccdash.pull_request"    // a PR opened in the session
 	EventFileUpdate     = "ccdash.file_update"     // a file written/edited by a tool
 	EventIngestProgress = "ccdash.ingest.progress" // receiver progress, stored for /status
+	EventTaskStatus     = "ccdash.task.status"     // a task's status read from a progress file (and its transitions)
+	EventFeature        = "ccdash.feature"         // a feature (progress folder) and its front matter
+	EventLink           = "ccdash.link"            // an association found by the correlation processor
+)
+
+// Entity types of links (EventLink LinkFromType / LinkToType).
+const (
+	EntityFeature     = "feature"
+	EntityTask        = "task"
+	EntitySession     = "session"
+	EntityCommit      = "commit"
+	EntityPullRequest = "pr"
+)
+
+// Link sources: explicit evidence (front-matter session_id, a task id in a
+// commit subject or branch name, an edit of the feature's progress file)
+// versus inferred (reads/greps of feature paths, task ids in prompts).
+const (
+	LinkExplicit = "explicit"
+	LinkInferred = "inferred"
 )
 
 // Session types.
@@ -95,17 +115,36 @@ type Fact struct {
 	DurationMs   int64
 
 	// Commits, PRs, files.
-	CommitSHA  string
-	PRNumber   int64
-	PRURL      string
-	FilePath   string
-	Additions  int64
-	Deletions  int64
-	SkillName  string
-	FirstTime  time.Time // EventSession: first line time seen in this batch
-	LastTime   time.Time // EventSession: last line time seen in this batch
-	Status     string    // free-form status (tool: ok|error, session: ...)
-	Payload    string    // JSON with the remaining details (full fidelity unless redacted)
+	CommitSHA string
+	PRNumber  int64
+	PRURL     string
+	FilePath  string
+	Additions int64
+	Deletions int64
+	SkillName string
+	FirstTime time.Time // EventSession: first line time seen in this batch
+	LastTime  time.Time // EventSession: last line time seen in this batch
+	Status    string    // free-form status (tool: ok|error, session: ..., task: normalized status)
+
+	// Features, tasks and correlation keys (progress files, correlation processor).
+	FeatureID string // ccdash.feature.id
+	TaskID    string // ccdash.task.id
+	Phase     string // ccdash.phase
+	Title     string // task or feature title
+
+	// Links (EventLink): LinkFromType/LinkFromID → LinkToType/LinkToID.
+	LinkFromType string // Entity* constant
+	LinkFromID   string
+	LinkToType   string // Entity* constant
+	LinkToID     string
+	Confidence   float64 // 0..1
+	LinkSource   string  // LinkExplicit | LinkInferred
+	Ambiguity    float64 // this link's share when the evidence matched several entities (1/n), else 1
+
+	// Host is the host.name resource attribute of the collector that read the
+	// fact (agent → gateway: tells machines apart). Not part of the key.
+	Host       string
+	Payload    string // JSON with the remaining details (full fidelity unless redacted)
 	IngestInfo *IngestProgress
 }
 
