@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
@@ -47,8 +48,14 @@ func (e *logsExporter) start(_ context.Context, host component.Host) error {
 // restart or a duplicate delivery changes nothing.
 func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	batch, skipped := factlog.DecodeAll(ld)
+	if skipped > 0 {
+		// Claude Code's own events (native.go) are stored next to the facts.
+		var natives []facts.Fact
+		natives, skipped = nativeFacts(ld)
+		batch = append(batch, natives...)
+	}
 	if skipped > 0 && e.skipped == 0 {
-		e.settings.Logger.Info("Ignoring log records that carry no ccdash fact key (e.g. native Claude Code events)",
+		e.settings.Logger.Info("Ignoring log records that are neither ccdash facts nor native Claude Code events",
 			zap.Int("count", skipped))
 	}
 	e.skipped += int64(skipped)

@@ -16,7 +16,8 @@ import (
 // NewFactory creates the factory for the sql_analytics exporter.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(metadata.Type, createDefaultConfig,
-		exporter.WithLogs(createLogs, metadata.LogsStability))
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+		exporter.WithMetrics(createMetrics, metadata.MetricsStability))
 }
 
 func createDefaultConfig() component.Config {
@@ -39,6 +40,18 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	c := cfg.(*Config)
 	e := newLogsExporter(c, set)
 	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs,
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+		exporterhelper.WithRetry(c.BackOffConfig),
+	)
+}
+
+func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	c := cfg.(*Config)
+	e := newMetricsExporter(c, set)
+	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics,
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),

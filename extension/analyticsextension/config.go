@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/confmap"
@@ -30,8 +31,21 @@ type Config struct {
 	DSN string `mapstructure:"dsn"`
 	// DataDir holds the embedded SQLite database when dsn is empty.
 	DataDir string `mapstructure:"data_dir"`
+	// Alerts configures the alert evaluator.
+	Alerts AlertsConfig `mapstructure:"alerts"`
 
 	_ struct{}
+}
+
+// AlertsConfig configures the alert evaluator (internal/alerts): every
+// interval it evaluates the enabled rules over the periods of the last
+// lookback and stores new firing/resolved events.
+type AlertsConfig struct {
+	// Interval between evaluations; 0 disables the evaluator. Default 1m.
+	Interval time.Duration `mapstructure:"interval"`
+	// Lookback bounds the periods each evaluation looks at. Default 8 days
+	// (a weekly rule then always sees its last complete week).
+	Lookback time.Duration `mapstructure:"lookback"`
 }
 
 var (
@@ -51,6 +65,12 @@ func (c *Config) Validate() error {
 	case DriverSQLite, DriverPostgres:
 	default:
 		errs = append(errs, fmt.Errorf("%w, got %q", errUnknownKind, c.Driver))
+	}
+	if c.Alerts.Interval < 0 {
+		errs = append(errs, errors.New("alerts::interval must not be negative"))
+	}
+	if c.Alerts.Lookback < 0 {
+		errs = append(errs, errors.New("alerts::lookback must not be negative"))
 	}
 	switch {
 	case c.Driver == DriverPostgres && c.DSN == "":

@@ -3,6 +3,7 @@ package analyticsextension
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,6 +43,15 @@ func TestLoadConfig(t *testing.T) {
 
 	_, err = load("pg_without_dsn")
 	assert.ErrorContains(t, err, "dsn must be set for postgres")
+
+	cfg, err = load("alerts")
+	require.NoError(t, err)
+	assert.Equal(t, AlertsConfig{Interval: 30 * time.Second, Lookback: 48 * time.Hour}, cfg.Alerts)
+	cfg, err = load("")
+	require.NoError(t, err)
+	assert.Equal(t, AlertsConfig{Interval: time.Minute, Lookback: 8 * 24 * time.Hour}, cfg.Alerts, "defaults")
+	_, err = load("bad_alerts")
+	assert.ErrorContains(t, err, "alerts::interval must not be negative")
 }
 
 func TestRedactDSN(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.uber.org/zap"
 
+	"github.com/ccdash/otelcol-ccdash/internal/alerts"
 	"github.com/ccdash/otelcol-ccdash/internal/api"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
@@ -33,6 +34,7 @@ type analytics struct {
 	store  *store.Store
 	server *http.Server
 	done   chan struct{}
+	alerts *alerts.Scheduler
 }
 
 var _ StoreProvider = (*analytics)(nil)
@@ -78,12 +80,24 @@ func (a *analytics) Start(ctx context.Context, host component.Host) error {
 		}
 	}()
 	a.settings.Logger.Info("Analytics API listening", zap.String("endpoint", "http://"+ln.Addr().String()+"/api/analytics/status"))
+
+	if a.cfg.Alerts.Interval > 0 {
+		logger := a.settings.Logger
+		a.alerts = alerts.NewScheduler(&alerts.Evaluator{Store: s, Lookback: a.cfg.Alerts.Lookback}, a.cfg.Alerts.Interval,
+			func(err error) { logger.Warn("Alert evaluation failed", zap.Error(err)) })
+		a.alerts.Start()
+	}
 	return nil
 }
 
-// Shutdown stops the HTTP server, then closes the store. Safe without Start.
+// Shutdown stops the alert evaluator and the HTTP server, then closes the
+// store. Safe without Start.
 func (a *analytics) Shutdown(ctx context.Context) error {
 	var errs []error
+	if a.alerts != nil {
+		a.alerts.Stop() // cancels a running evaluation, so this is quick
+		a.alerts = nil
+	}
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
 		select {

@@ -2,17 +2,21 @@ package analyticsextension // import "github.com/ccdash/otelcol-ccdash/extension
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/extension"
 
 	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension/internal/metadata"
+	"github.com/ccdash/otelcol-ccdash/internal/alerts"
 )
 
 const (
 	defaultEndpoint = "127.0.0.1:8899"
 	defaultDataDir  = "./data"
+
+	defaultAlertInterval = time.Minute
 )
 
 // NewFactory creates the factory for the analytics extension.
@@ -27,6 +31,7 @@ func createDefaultConfig() component.Config {
 		ServerConfig: server,
 		Driver:       DriverSQLite,
 		DataDir:      defaultDataDir,
+		Alerts:       AlertsConfig{Interval: defaultAlertInterval, Lookback: alerts.DefaultLookback},
 	}
 }
 

@@ -132,11 +132,14 @@ func TestSeriesAndOverview(t *testing.T) {
 		{"overview, all time", "/api/analytics/overview",
 			`{"tz":"UTC","start":null,"end":null,"kpis":{"commits":1,"cost_usd":2.251000001,"pull_requests":0,"sessions":2,
 			"tokens_cache_creation":0,"tokens_cache_read":0,"tokens_input":1110,"tokens_output":444,"tokens_total":1554,
-			"tool_calls":1,"tool_errors":1}}`},
+			"tool_calls":1,"tool_errors":1,"skill_activations":0,"success_rate":0,"active_time_seconds":2700,
+			"tasks_done":0,"tasks_deferred":0,"tasks_completion_pct":null}}`},
 		{"overview of one local day", "/api/analytics/overview?start=2026-10-01&end=2026-10-01&tz=Asia/Kolkata",
 			`{"tz":"Asia/Kolkata","start":"2026-09-30T18:30:00Z","end":"2026-10-01T18:30:00Z","kpis":{"commits":0,
 			"cost_usd":0.25,"pull_requests":0,"sessions":1,"tokens_cache_creation":0,"tokens_cache_read":0,
-			"tokens_input":100,"tokens_output":40,"tokens_total":140,"tool_calls":1,"tool_errors":1}}`},
+			"tokens_input":100,"tokens_output":40,"tokens_total":140,"tool_calls":1,"tool_errors":1,
+			"skill_activations":0,"success_rate":0,"active_time_seconds":900,
+			"tasks_done":0,"tasks_deferred":0,"tasks_completion_pct":null}}`},
 	}
 	forEachDriver(t, func(t *testing.T, driver string) {
 		srv, _ := newServer(t, driver, true)

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
 // params reads query parameters, remembering the first problem so handlers
@@ -122,4 +126,52 @@ func (p *params) scope() (loc *time.Location, start, end time.Time, err error) {
 		err = p.err
 	}
 	return loc, start, end, err
+}
+
+// maxLimit bounds limit on every paged endpoint.
+const maxLimit = 10000
+
+// filters reads the dimension filters (store.Filters): each a comma list,
+// repeated or both. An empty value is an error, not "no filter".
+func (p *params) filters() store.Filters {
+	var f store.Filters
+	for _, d := range store.AllDimensions() {
+		vs, given := p.values[d]
+		if !given {
+			continue
+		}
+		list := p.list(d)
+		if len(list) == 0 && p.err == nil {
+			p.err = badParam(d, "empty filter value (got %q)", strings.Join(vs, ","))
+		}
+		if f == nil {
+			f = store.Filters{}
+		}
+		f[d] = list
+	}
+	return f
+}
+
+// page reads limit (0: all; at most maxLimit) and offset.
+func (p *params) page() (limit, offset int) {
+	return p.intParam("limit", 1, maxLimit), p.intParam("offset", 0, math.MaxInt32)
+}
+
+// intParam reads an optional integer in [lo, hi]; 0 when absent.
+func (p *params) intParam(name string, lo, hi int) int {
+	v := p.one(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		if p.err == nil {
+			p.err = badParam(name, "not an integer: %q", v)
+		}
+		return 0
+	}
+	if (n < lo || n > hi) && p.err == nil {
+		p.err = badParam(name, "must be between %d and %d, got %d", lo, hi, n)
+	}
+	return n
 }

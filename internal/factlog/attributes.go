@@ -41,6 +41,8 @@ const (
 	AttrExitCode     = "process.exit.code"
 	AttrFailureClass = "error.type"
 	AttrDurationMs   = "duration_ms"
+	AttrInputHash    = "ccdash.tool.input_hash"
+	AttrCommandClass = "ccdash.tool.command_class"
 
 	AttrCommitSHA = "vcs.ref.head.revision"
 	AttrPRNumber  = "ccdash.pr.number"

@@ -67,6 +67,8 @@ func Encode(f *facts.Fact, lr plog.LogRecord) {
 	}
 	putStr(a, AttrFailureClass, f.FailureClass)
 	putInt(a, AttrDurationMs, f.DurationMs)
+	putStr(a, AttrInputHash, f.InputHash)
+	putStr(a, AttrCommandClass, f.CommandClass)
 
 	putStr(a, AttrCommitSHA, f.CommitSHA)
 	putInt(a, AttrPRNumber, f.PRNumber)
@@ -154,6 +156,8 @@ func Decode(lr plog.LogRecord) (f facts.Fact, ok bool) {
 	}
 	f.FailureClass = getStr(a, AttrFailureClass)
 	f.DurationMs = getInt(a, AttrDurationMs)
+	f.InputHash = getStr(a, AttrInputHash)
+	f.CommandClass = getStr(a, AttrCommandClass)
 
 	f.CommitSHA = getStr(a, AttrCommitSHA)
 	f.PRNumber = getInt(a, AttrPRNumber)

@@ -27,6 +27,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		{
 			Key: "toolres:t1", Event: facts.EventToolResult, Time: ts, ToolName: "Bash", ToolUseID: "t1",
 			IsError: true, ExitCode: &code, FailureClass: "exit_code", DurationMs: 1500, Status: "error",
+			InputHash: "0123456789abcdef", CommandClass: "test",
 		},
 		{Key: "commit:abc1234", Event: facts.EventCommit, Time: ts, CommitSHA: "abc1234"},
 		{Key: "pr:u", Event: facts.EventPullRequest, Time: ts, PRNumber: 42, PRURL: "https://github.com/o/r/pull/42"},

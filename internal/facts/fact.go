@@ -113,6 +113,12 @@ type Fact struct {
 	ExitCode     *int64
 	FailureClass string
 	DurationMs   int64
+	// InputHash identifies the tool input (tool name + canonical input JSON,
+	// see transcript.InputHash) so re-issues of the same call can be found
+	// without storing the input itself. CommandClass is the Bash command's
+	// kind: test, lint, build or other (transcript.ClassifyCommand).
+	InputHash    string
+	CommandClass string
 
 	// Commits, PRs, files.
 	CommitSHA string
@@ -146,6 +152,28 @@ type Fact struct {
 	Host       string
 	Payload    string // JSON with the remaining details (full fidelity unless redacted)
 	IngestInfo *IngestProgress
+
+	// Native is set on facts translated from Claude Code's own OTLP events
+	// (internal/native), nil on transcript facts. The store keeps these in
+	// native_events and counts a native API request only until a transcript
+	// copy with the same request id arrives.
+	Native *NativeInfo
+}
+
+// NativeInfo holds what a native Claude Code event adds to the transcript's
+// view of the same request, tool call or prompt (reference/native-otel.md §1.5).
+type NativeInfo struct {
+	Event          string // bare native event name: api_request, tool_result, tool_decision, ...
+	JoinKey        string // request_id, tool_use_id or message.uuid shared with the transcript
+	PromptID       string
+	CostNanos      int64 // cost_usd as Claude Code computed it, in 1e-9 USD
+	DurationMs     int64
+	Success        *bool
+	Decision       string // tool_decision decision / tool_result decision_type
+	DecisionSource string
+	Error          string // error_type, or error when given
+	StatusCode     int64
+	Attempt        int64
 }
 
 // IngestProgress is the receiver's view of its own progress. It travels as

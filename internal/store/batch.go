@@ -16,6 +16,11 @@ type batch struct {
 	sessions []sessionRow
 	files    []fileRow
 	ingest   []ingestRow
+	native   *nativeBatch // native Claude Code events (native.go)
+	tasks    taskBatch    // task observations and features (tasks.go)
+	links    []linkRow    // entity_links (links.go)
+
+	toolInputs []toolInputRow // tool_inputs (insights_write.go)
 }
 
 type fileRow struct {
@@ -34,7 +39,7 @@ type ingestRow struct {
 // a replace-on-key row would depend on arrival order) and ingest progress is
 // receiver state kept in ingest_status, not an observation from a transcript.
 func storedInEvents(f *facts.Fact) bool {
-	return f.Key != "" && f.Event != facts.EventSession && f.Event != facts.EventIngestProgress
+	return f.Key != "" && f.Event != facts.EventSession && f.Event != facts.EventIngestProgress && f.Native == nil
 }
 
 func newBatch(fs []facts.Fact) *batch {
@@ -49,6 +54,9 @@ func newBatch(fs []facts.Fact) *batch {
 
 	for i := range fs {
 		f := &fs[i]
+		if skipNative(f) {
+			continue
+		}
 		if f.Event == facts.EventIngestProgress {
 			if f.IngestInfo == nil {
 				continue
@@ -107,6 +115,11 @@ func newBatch(fs []facts.Fact) *batch {
 		sessions: sessions.sorted(),
 		files:    files.sorted(),
 		ingest:   ingest.sorted(),
+		native:   newNativeBatch(fs),
+		tasks:    newTaskBatch(fs),
+		links:    newLinkRows(fs),
+
+		toolInputs: newToolInputRows(fs),
 	}
 }
 
@@ -121,7 +134,7 @@ func replacesEvent(stored, incoming eventRow) bool {
 }
 
 func (b *batch) empty() bool {
-	return len(b.events)+len(b.tools)+len(b.sessions)+len(b.files)+len(b.ingest) == 0
+	return len(b.events)+len(b.tools)+len(b.sessions)+len(b.files)+len(b.ingest) == 0 && b.native.empty() && b.tasks.empty()
 }
 
 // keyed holds one row per key in first-seen order.

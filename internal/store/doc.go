@@ -28,6 +28,11 @@
 //	                    the write transaction (triggers; on SQLite Write adds the rows
 //	                    it inserts itself, see usage.go)
 //	sessions_moved      scratch: sessions that lost a fact during the current Write
+//	task_transitions    ccdash.task.status: one row per observed (feature, task,
+//	                    status, time); from_status derived from the previous one
+//	tasks               current state per (feature, task) = latest observation (tasks.go)
+//	features            ccdash.feature (newest fact wins) + task counters and status
+//	                    summary recomputed from tasks
 //
 // ccdash.session facts are not kept in telemetry_events: their key repeats
 // with a growing span, so a replace-on-key row would depend on arrival order;

@@ -21,6 +21,7 @@ const (
 	MetricToolErrors          = "tool_errors"
 	MetricCommits             = "commits"
 	MetricPullRequests        = "pull_requests"
+	MetricSkillActivations    = "skill_activations"
 )
 
 // Group-by dimensions.
@@ -33,6 +34,7 @@ const (
 
 // Periods.
 const (
+	PeriodPoint  = "point" // one point per event time
 	PeriodHourly = "hourly"
 	PeriodDaily  = "daily"
 	PeriodWeekly = "weekly"
@@ -62,6 +64,9 @@ const (
 	srcEvents
 	// srcTools: rows of tool_calls (one per tool_use_id).
 	srcTools
+	// srcSkills: claude_code.skill_activated rows of telemetry_events (the
+	// skill name is in the payload).
+	srcSkills
 )
 
 type metricDef struct {
@@ -110,6 +115,8 @@ var metricDefs = map[string]metricDef{
 	MetricToolErrors:   {src: srcTools, agg: "COUNT(*)", where: "is_error = 1", dims: toolDims},
 	MetricCommits:      {src: srcEvents, event: facts.EventCommit, agg: "COUNT(*)", dims: eventDims},
 	MetricPullRequests: {src: srcEvents, event: facts.EventPullRequest, agg: "COUNT(*)", dims: eventDims},
+	MetricSkillActivations: {src: srcSkills, event: facts.EventSkillActivated, agg: "COUNT(*)",
+		dims: eventDims},
 }
 
 func init() {
@@ -135,10 +142,7 @@ func Dimensions(metric string) []string {
 	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(m.dims))
-	for d := range m.dims {
-		out = append(out, d)
-	}
+	out := append([]string(nil), rowDims[m.src]...)
 	sort.Strings(out)
 	return out
 }

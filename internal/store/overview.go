@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -14,11 +13,24 @@ type OverviewQuery struct {
 	// Loc is the time zone the window was expressed in; it is reported back
 	// in Overview.TZ. nil = UTC.
 	Loc *time.Location
+	// Filters restrict every KPI (see Filters).
+	Filters Filters
 }
 
+// KPI ids of the overview besides the metric ids.
+const (
+	// KPISuccessRate is the share of tool calls that did not fail:
+	// (tool_calls - tool_errors) / tool_calls; null without tool calls.
+	KPISuccessRate = "success_rate"
+	// KPIActiveTime is active time in seconds: 15 minutes for every
+	// (thread, 15-minute bucket) with at least one API request (see
+	// activeSeconds).
+	KPIActiveTime = "active_time_seconds"
+)
+
 // Overview holds the KPI totals of a window, keyed by metric id (every id of
-// Metrics()). sessions is the number of distinct sessions in the whole
-// window, not a sum over periods.
+// Metrics()) plus the KPI* ids. sessions is the number of distinct sessions
+// in the whole window, not a sum over periods.
 type Overview struct {
 	TZ   string           `json:"tz"`
 	KPIs map[string]Value `json:"kpis"`
@@ -29,46 +41,29 @@ func (s *Store) Overview(ctx context.Context, q OverviewQuery) (*Overview, error
 	if err := checkWindow(q.Start, q.End); err != nil {
 		return nil, err
 	}
+	if err := q.Filters.validate(); err != nil {
+		return nil, err
+	}
 	if q.Loc == nil {
 		q.Loc = time.UTC
 	}
-	out := &Overview{TZ: q.Loc.String(), KPIs: make(map[string]Value, len(metricDefs))}
-
-	src := s.source(metricDefs[MetricTokensInput], q.Start, q.End)
-	var in, outTok, cc, cr, cost, sessions int64
-	err := s.db.QueryRowContext(ctx, s.dialect.rebind(`SELECT `+
-		sumOf("tokens_input")+", "+sumOf("tokens_output")+", "+sumOf("tokens_cache_creation")+", "+
-		sumOf("tokens_cache_read")+", "+sumOf("cost_nanos")+", COUNT(DISTINCT "+src.member+")"+
-		" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&in, &outTok, &cc, &cr, &cost, &sessions)
-	if err != nil {
-		return nil, fmt.Errorf("store: overview: %w", err)
-	}
-	out.KPIs[MetricTokensInput] = Value{raw: in}
-	out.KPIs[MetricTokensOutput] = Value{raw: outTok}
-	out.KPIs[MetricTokensCacheCreation] = Value{raw: cc}
-	out.KPIs[MetricTokensCacheRead] = Value{raw: cr}
-	out.KPIs[MetricTokensTotal] = Value{raw: in + outTok + cc + cr}
-	out.KPIs[MetricCostUSD] = Value{raw: cost, nanos: true}
-	out.KPIs[MetricSessions] = Value{raw: sessions}
-
-	src = s.source(metricDefs[MetricToolCalls], q.Start, q.End)
-	var calls, errs int64
-	err = s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*), "+
-		sumOf("CASE WHEN is_error = 1 THEN 1 ELSE 0 END")+" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&calls, &errs)
-	if err != nil {
-		return nil, fmt.Errorf("store: overview: %w", err)
-	}
-	out.KPIs[MetricToolCalls] = Value{raw: calls}
-	out.KPIs[MetricToolErrors] = Value{raw: errs}
-
-	for _, id := range []string{MetricCommits, MetricPullRequests} {
-		m := metricDefs[id]
-		src := s.source(m, q.Start, q.End)
-		var n sql.NullInt64
-		if err := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT "+m.agg+" FROM "+src.from+" WHERE "+src.where), src.args...).Scan(&n); err != nil {
+	out := &Overview{TZ: q.Loc.String(), KPIs: make(map[string]Value, len(metricDefs)+2)}
+	for _, id := range Metrics() {
+		v, err := s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
+		if err != nil {
 			return nil, fmt.Errorf("store: overview: %w", err)
 		}
-		out.KPIs[id] = Value{raw: n.Int64}
+		out.KPIs[id] = v
+	}
+	calls, errs := out.KPIs[MetricToolCalls].raw, out.KPIs[MetricToolErrors].raw
+	out.KPIs[KPISuccessRate] = ratioValue(calls-errs, calls)
+	active, err := s.activeSeconds(ctx, q.Filters, q.Start, q.End)
+	if err != nil {
+		return nil, fmt.Errorf("store: overview: %w", err)
+	}
+	out.KPIs[KPIActiveTime] = Value{raw: active}
+	if err := s.addTaskKPIs(ctx, q.End, q.Filters, out.KPIs); err != nil {
+		return nil, fmt.Errorf("store: overview: %w", err)
 	}
 	return out, nil
 }

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -13,12 +11,15 @@ import (
 // SeriesQuery selects one metric as a time series.
 type SeriesQuery struct {
 	Metric  string
-	Period  string         // hourly, daily (default) or weekly
+	Period  string         // point, hourly, daily (default) or weekly
 	Loc     *time.Location // period boundaries; nil = UTC
 	GroupBy []string       // dimensions, see Dimensions(metric)
+	Filters Filters        // see Filters
 	// Start (inclusive) and End (exclusive) bound the event times; zero
 	// means unbounded.
 	Start, End time.Time
+	// Limit (0: all) and Offset page through the groups in output order.
+	Limit, Offset int
 }
 
 // SeriesResult is the answer to a SeriesQuery; it marshals to the API's JSON.
@@ -27,7 +28,10 @@ type SeriesResult struct {
 	Period  string   `json:"period"`
 	TZ      string   `json:"tz"`
 	GroupBy []string `json:"group_by"`
-	Series  []Series `json:"series"`
+	// Groups is the number of groups before paging; only reported when
+	// Limit or Offset was given.
+	Groups int      `json:"groups,omitempty"`
+	Series []Series `json:"series"`
 }
 
 // Series is the points of one group, in time order. Periods without data
@@ -44,56 +48,52 @@ type Point struct {
 	Value  Value
 }
 
-// MarshalJSON renders start as RFC 3339 UTC.
+// MarshalJSON renders start as RFC 3339 UTC (fractional seconds only for
+// points at sub-second times).
 func (p Point) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Bucket string `json:"bucket"`
 		Start  string `json:"start"`
 		Value  Value  `json:"value"`
-	}{p.Bucket, p.Start.UTC().Format(time.RFC3339), p.Value})
+	}{p.Bucket, p.Start.UTC().Format(time.RFC3339Nano), p.Value})
 }
 
-// Series aggregates a metric per 15-minute bucket and group in SQL, then
-// folds the buckets into local periods. Output order is fixed (groups by
-// their values, points by start), so both dialects give identical results.
+// Series aggregates a metric per 15-minute bucket (per event time for
+// period point) and group in SQL, then folds the buckets into local periods.
+// Output order is fixed (groups by their values, points by start), so both
+// dialects give identical results. Limit/Offset page through the groups in
+// that order.
 func (s *Store) Series(ctx context.Context, q SeriesQuery) (*SeriesResult, error) {
+	// Stored rollups answer when they cover the query (rollup_series.go).
+	if res, ok, err := s.seriesFromRollups(ctx, q); ok || err != nil {
+		return res, err
+	}
 	m, err := lookupMetric(q.Metric)
 	if err != nil {
 		return nil, err
 	}
+	mode := timeBucket
 	switch q.Period {
 	case "":
 		q.Period = PeriodDaily
+	case PeriodPoint:
+		mode = timePoint
 	case PeriodHourly, PeriodDaily, PeriodWeekly:
 	default:
-		return nil, queryErrorf("period", "unknown period %q (one of hourly, daily, weekly)", q.Period)
+		return nil, queryErrorf("period", "unknown period %q (one of point, hourly, daily, weekly)", q.Period)
 	}
 	if q.Loc == nil {
 		q.Loc = time.UTC
 	}
-	dimCols, err := groupColumns(m, q.GroupBy)
-	if err != nil {
-		return nil, err
+	if q.Limit < 0 {
+		return nil, queryErrorf("limit", "must not be negative")
+	}
+	if q.Offset < 0 {
+		return nil, queryErrorf("offset", "must not be negative")
 	}
 	if err := checkWindow(q.Start, q.End); err != nil {
 		return nil, err
 	}
-
-	src := s.source(m, q.Start, q.End)
-	cols := append([]string{"bucket"}, dimCols...)
-	var query string
-	if m.distinct {
-		query = "SELECT DISTINCT " + strings.Join(cols, ", ") + ", " + src.member +
-			" FROM " + src.from + " WHERE " + src.where
-	} else {
-		query = "SELECT " + strings.Join(cols, ", ") + ", " + m.agg +
-			" FROM " + src.from + " WHERE " + src.where + " GROUP BY " + strings.Join(cols, ", ")
-	}
-	rows, err := s.db.QueryContext(ctx, s.dialect.rebind(query), src.args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: series %s: %w", m.id, err)
-	}
-	defer rows.Close()
 
 	type cell struct {
 		sum     int64
@@ -102,54 +102,38 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (*SeriesResult, error
 	}
 	type group struct {
 		values []string
-		cells  map[int64]*cell // by period start (unix s)
+		cells  map[int64]*cell // by period start (unix ms)
 	}
 	groups := make(map[string]*group)
 	mapper := newPeriodMapper(q.Period, q.Loc)
-	dest := make([]any, len(cols)+1)
-	var bucket int64
-	dims := make([]string, len(dimCols))
-	dest[0] = &bucket
-	for i := range dims {
-		dest[i+1] = &dims[i]
-	}
-	var value int64
-	var member sql.NullString
-	if m.distinct {
-		dest[len(cols)] = &member
-	} else {
-		dest[len(cols)] = &value
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: series %s: %w", m.id, err)
-		}
-		if m.distinct && !member.Valid {
-			continue
-		}
-		gk := strings.Join(dims, "\x00")
-		g := groups[gk]
-		if g == nil {
-			g = &group{values: append([]string(nil), dims...), cells: make(map[int64]*cell)}
-			groups[gk] = g
-		}
-		p := mapper.of(bucket)
-		c := g.cells[p.start.Unix()]
-		if c == nil {
-			c = &cell{period: p}
-			if m.distinct {
-				c.members = make(map[string]struct{})
+	err = s.aggregate(ctx, aggQuery{m: m, groupBy: q.GroupBy, filters: q.Filters, start: q.Start, end: q.End, time: mode},
+		func(r aggRow) {
+			if m.distinct && !r.member.Valid {
+				return
 			}
-			g.cells[p.start.Unix()] = c
-		}
-		if m.distinct {
-			c.members[member.String] = struct{}{}
-		} else {
-			c.sum += value
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: series %s: %w", m.id, err)
+			gk := strings.Join(r.dims, "\x00")
+			g := groups[gk]
+			if g == nil {
+				g = &group{values: append([]string(nil), r.dims...), cells: make(map[int64]*cell)}
+				groups[gk] = g
+			}
+			p := mapper.of(r.at)
+			c := g.cells[p.start.UnixMilli()]
+			if c == nil {
+				c = &cell{period: p}
+				if m.distinct {
+					c.members = make(map[string]struct{})
+				}
+				g.cells[p.start.UnixMilli()] = c
+			}
+			if m.distinct {
+				c.members[r.member.String] = struct{}{}
+			} else {
+				c.sum += r.value
+			}
+		})
+	if err != nil {
+		return nil, err
 	}
 
 	res := &SeriesResult{
@@ -167,6 +151,10 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (*SeriesResult, error
 		ordered = append(ordered, g)
 	}
 	sort.Slice(ordered, func(i, j int) bool { return lessStrings(ordered[i].values, ordered[j].values) })
+	if q.Limit > 0 || q.Offset > 0 {
+		res.Groups = len(ordered)
+		ordered = page(ordered, q.Limit, q.Offset)
+	}
 	for _, g := range ordered {
 		ser := Series{Group: make(map[string]string, len(q.GroupBy)), Points: make([]Point, 0, len(g.cells))}
 		for i, d := range q.GroupBy {
@@ -185,23 +173,16 @@ func (s *Store) Series(ctx context.Context, q SeriesQuery) (*SeriesResult, error
 	return res, nil
 }
 
-// groupColumns validates group_by for a metric and returns its columns.
-func groupColumns(m metricDef, groupBy []string) ([]string, error) {
-	cols := make([]string, 0, len(groupBy))
-	seen := make(map[string]bool, len(groupBy))
-	for _, d := range groupBy {
-		col, ok := m.dims[d]
-		if !ok {
-			return nil, queryErrorf("group_by", "metric %s cannot be grouped by %q (supported: %s)",
-				m.id, d, strings.Join(Dimensions(m.id), ", "))
-		}
-		if seen[d] {
-			return nil, queryErrorf("group_by", "dimension %q given twice", d)
-		}
-		seen[d] = true
-		cols = append(cols, col)
+// page returns list[offset:offset+limit]; limit 0 means no limit.
+func page[T any](list []T, limit, offset int) []T {
+	if offset >= len(list) {
+		return list[:0]
 	}
-	return cols, nil
+	list = list[offset:]
+	if limit > 0 && limit < len(list) {
+		list = list[:limit]
+	}
+	return list
 }
 
 func checkWindow(start, end time.Time) error {

@@ -219,7 +219,8 @@ func TestOverview(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"tz":"UTC","kpis":{"commits":0,"cost_usd":0,"pull_requests":0,"sessions":0,
 			"tokens_cache_creation":0,"tokens_cache_read":0,"tokens_input":0,"tokens_output":0,"tokens_total":0,
-			"tool_calls":0,"tool_errors":0}}`, string(b))
+			"tool_calls":0,"tool_errors":0,"skill_activations":0,"success_rate":null,"active_time_seconds":0,
+			"tasks_done":0,"tasks_deferred":0,"tasks_completion_pct":null}}`, string(b))
 
 		write(t, s, scenarioFacts()...)
 		o, err = s.Overview(ctx, OverviewQuery{Loc: mustLoc(t, "Asia/Kolkata")})
@@ -228,7 +229,8 @@ func TestOverview(t *testing.T) {
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"tz":"Asia/Kolkata","kpis":{"commits":1,"cost_usd":1.62689782,"pull_requests":1,"sessions":2,
 			"tokens_cache_creation":1533,"tokens_cache_read":20744,"tokens_input":124,"tokens_output":835,"tokens_total":23236,
-			"tool_calls":4,"tool_errors":1}}`, string(b))
+			"tool_calls":4,"tool_errors":1,"skill_activations":0,"success_rate":0.75,"active_time_seconds":2700,
+			"tasks_done":0,"tasks_deferred":0,"tasks_completion_pct":null}}`, string(b))
 		for _, id := range Metrics() {
 			assert.Contains(t, o.KPIs, id)
 		}
@@ -270,10 +272,10 @@ func TestDialectsAgree(t *testing.T) {
 		loc := mustLoc(t, tz)
 		for _, metric := range Metrics() {
 			groupings := [][]string{nil}
-			for _, d := range Dimensions(metric) {
+			for _, d := range groupable(t, stores["sqlite"], metric) {
 				groupings = append(groupings, []string{d})
 			}
-			for _, period := range []string{PeriodHourly, PeriodDaily, PeriodWeekly} {
+			for _, period := range []string{PeriodPoint, PeriodHourly, PeriodDaily, PeriodWeekly} {
 				for _, g := range groupings {
 					q := SeriesQuery{Metric: metric, Period: period, Loc: loc, GroupBy: g}
 					compare(metric+" "+period+" "+tz, func(s *Store) (any, error) { return s.Series(ctx, q) })

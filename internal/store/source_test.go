@@ -180,7 +180,7 @@ func TestUsageBucketsMatchEvents(t *testing.T) {
 					continue
 				}
 				groupings := [][]string{nil, {DimModel, DimProject, DimSessionType}}
-				for _, d := range Dimensions(metric) {
+				for _, d := range groupable(t, s, metric) {
 					groupings = append(groupings, []string{d})
 				}
 				for _, period := range []string{PeriodHourly, PeriodDaily, PeriodWeekly} {

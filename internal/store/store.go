@@ -63,6 +63,9 @@ type Store struct {
 	// eventsOnly makes queries read telemetry_events instead of
 	// usage_buckets; tests use it to compare the two.
 	eventsOnly bool
+
+	// tables remembers optional tables found to exist (hasTable).
+	tables sync.Map
 }
 
 // Open connects to the database, applies pending migrations and returns the

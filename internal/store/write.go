@@ -71,6 +71,10 @@ func (s *Store) writeBatch(ctx context.Context, w *writer, tx *sql.Tx, b *batch)
 	for i := range b.sessions {
 		touched[b.sessions[i].id] = struct{}{}
 	}
+	nativePre, err := s.nativeBefore(ctx, tx, b)
+	if err != nil {
+		return err
+	}
 	if d == dialectSQLite {
 		if err := w.upsertEventsSQLite(ctx, b); err != nil {
 			return err
@@ -88,6 +92,18 @@ func (s *Store) writeBatch(ctx context.Context, w *writer, tx *sql.Tx, b *batch)
 		return err
 	}
 	if err := w.execRows(ctx, d, sessionUpsert, len(b.sessions), func(i int, dst []any) []any { return b.sessions[i].appendArgs(dst) }, nil); err != nil {
+		return err
+	}
+	if err := s.nativeAfter(ctx, w, tx, b, nativePre, touched); err != nil {
+		return fmt.Errorf("native: %w", err)
+	}
+	if err := w.writeTasks(ctx, tx, d, &b.tasks); err != nil {
+		return fmt.Errorf("tasks: %w", err)
+	}
+	if err := w.writeLinks(ctx, d, b); err != nil {
+		return err
+	}
+	if err := w.writeToolInputs(ctx, d, b); err != nil { // insights_write.go
 		return err
 	}
 

@@ -22,6 +22,8 @@ type toolCall struct {
 	subagentType string
 	isCommit     bool // Bash running `git commit`
 	isPRCreate   bool // Bash running `gh pr create`
+	inputHash    string
+	commandClass string // Bash: ClassifyCommand
 }
 
 // toolCalls is a FIFO-bounded map of tool_use id -> call. The ring grows
@@ -82,10 +84,11 @@ func (c *lineCtx) toolUse(b *Block) {
 	case "Bash", "Skill", "Task", "Agent":
 		decodeLenient(b.Input, &in)
 	}
-	call := toolCall{name: b.Name, time: c.ts, subagentType: in.SubagentType}
+	call := toolCall{name: b.Name, time: c.ts, subagentType: in.SubagentType, inputHash: InputHash(b.Name, b.Input)}
 	if b.Name == "Bash" {
 		call.isCommit = strings.Contains(in.Command, "commit") && gitCommitRE.MatchString(in.Command)
 		call.isPRCreate = strings.Contains(in.Command, "create") && ghPRCreateRE.MatchString(in.Command)
+		call.commandClass = ClassifyCommand(in.Command)
 	}
 	c.e.tools.put(b.ID, call)
 	if b.Name == "Task" || b.Name == "Agent" {
@@ -95,6 +98,7 @@ func (c *lineCtx) toolUse(b *Block) {
 	f := c.fact(facts.EventToolUse, "tooluse:"+b.ID)
 	f.ToolName = b.Name
 	f.ToolUseID = b.ID
+	f.InputHash, f.CommandClass = call.inputHash, call.commandClass
 	if c.e.opts.IncludeContent && isJSONValue(b.Input) {
 		f.Payload = marshalPayload(toolUsePayload{Input: b.Input})
 	}
@@ -136,6 +140,9 @@ func (c *lineCtx) toolResult(b *Block, results int) {
 	f := c.fact(facts.EventToolResult, "toolres:"+id)
 	f.ToolUseID = id
 	f.ToolName = call.name
+	// Repeated from the tool_use so a result alone tells which input and
+	// which kind of command passed or failed.
+	f.InputHash, f.CommandClass = call.inputHash, call.commandClass
 	f.IsError = b.IsError
 	f.Status = "ok"
 	if b.IsError {

@@ -37,6 +37,20 @@ type Config struct {
 	// correct, because writes are idempotent, but slow.
 	StorageID *component.ID `mapstructure:"storage"`
 
+	// HostName is the host.name resource attribute of everything the
+	// receiver emits; empty means the machine's hostname. Agents forwarding
+	// to one gateway are told apart by it.
+	HostName string `mapstructure:"host_name"`
+
+	// ServiceName is the service.name resource attribute of the logs and
+	// metrics the receiver emits; empty means "claude-code", the name
+	// Claude Code's own telemetry uses, so dashboards work on both.
+	ServiceName string `mapstructure:"service_name"`
+
+	// Progress configures the progress-file watcher: features and tasks
+	// from progress markdown files (progress.go).
+	Progress ProgressConfig `mapstructure:"progress"`
+
 	_ struct{}
 }
 
@@ -52,5 +66,6 @@ func (c *Config) Validate() error {
 	if c.MaxLineSize < 1024 {
 		errs = append(errs, fmt.Errorf("max_line_size must be at least 1024 bytes, got %d", c.MaxLineSize))
 	}
+	errs = append(errs, c.Progress.validate()...)
 	return errors.Join(errs...)
 }

@@ -34,11 +34,20 @@ func TestLoadConfig(t *testing.T) {
 				MaxLineSize:     1 << 20,
 				IncludeContent:  false,
 				StorageID:       &storageID,
+				Progress: ProgressConfig{
+					Enabled:      true,
+					Include:      []string{"**/.claude/progress/**/*.md", "~/plans/*/progress.md"},
+					Exclude:      []string{"**/archive/**"},
+					PollInterval: 30 * time.Second,
+				},
 			},
 		},
 		{
-			id:      component.NewIDWithName(metadata.Type, "invalid"),
-			wantErr: []string{"poll_interval must be positive", "batch_size must be positive", "max_line_size must be at least 1024"},
+			id: component.NewIDWithName(metadata.Type, "invalid"),
+			wantErr: []string{
+				"poll_interval must be positive", "batch_size must be positive", "max_line_size must be at least 1024",
+				"progress.poll_interval must be positive", `progress.include "[bad": syntax error in pattern`,
+			},
 		},
 	}
 	for _, tt := range tests {

@@ -14,9 +14,10 @@ import (
 
 const dataFormat = "claude_code_jsonl"
 
-// emit sends one batch of facts as log records, then the cumulative
-// metrics they changed. It returns nil only when the logs pipeline accepted
-// the batch; the ingestor then advances the checkpoints. Metrics are folded
+// emit sends one batch of facts as log records, then their spans (see
+// emitTraces), then the cumulative metrics they changed. It returns nil
+// only when the logs pipeline accepted the batch; the ingestor then
+// advances the checkpoints. Metrics are folded
 // in only after the logs were accepted, so a retried batch is not counted
 // twice; a refused metrics push is harmless because the next push carries
 // the cumulative values again.
@@ -30,8 +31,21 @@ func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error
 		r.obsrecv.EndLogsOp(opCtx, dataFormat, ld.LogRecordCount(), err)
 		errs = append(errs, err)
 	}
+	if errors.Join(errs...) == nil {
+		r.emitTraces(ctx, batch)
+		r.recordLag(batch)
+	}
 	if r.metrics != nil && errors.Join(errs...) == nil {
 		md, points := r.usage.observe(batch)
+		// Resource as on the logs: agents forwarding to one gateway send the
+		// same cumulative series, told apart by host.name.
+		for i := 0; i < md.ResourceMetrics().Len(); i++ {
+			res := md.ResourceMetrics().At(i).Resource().Attributes()
+			res.PutStr("service.name", r.serviceName())
+			if r.hostName != "" {
+				res.PutStr("host.name", r.hostName)
+			}
+		}
 		if points > 0 {
 			opCtx := r.obsrecv.StartMetricsOp(ctx)
 			err := r.metrics.ConsumeMetrics(opCtx, md)
@@ -49,7 +63,7 @@ func (r *claudeCodeReceiver) toLogs(batch []facts.Fact) plog.Logs {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	res := rl.Resource().Attributes()
-	res.PutStr("service.name", "claude-code")
+	res.PutStr("service.name", r.serviceName())
 	if r.hostName != "" {
 		res.PutStr("host.name", r.hostName)
 	}
@@ -61,4 +75,13 @@ func (r *claudeCodeReceiver) toLogs(batch []facts.Fact) plog.Logs {
 		factlog.Encode(&batch[i], lrs.AppendEmpty())
 	}
 	return ld
+}
+
+// serviceName is the service.name of emitted logs and metrics (config
+// service_name, default claude-code).
+func (r *claudeCodeReceiver) serviceName() string {
+	if r.cfg.ServiceName != "" {
+		return r.cfg.ServiceName
+	}
+	return "claude-code"
 }

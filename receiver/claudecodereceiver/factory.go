@@ -15,7 +15,8 @@ import (
 func NewFactory() receiver.Factory {
 	return receiver.NewFactory(metadata.Type, createDefaultConfig,
 		receiver.WithLogs(createLogs, metadata.LogsStability),
-		receiver.WithMetrics(createMetrics, metadata.MetricsStability))
+		receiver.WithMetrics(createMetrics, metadata.MetricsStability),
+		receiver.WithTraces(createTraces, metadata.TracesStability))
 }
 
 func createDefaultConfig() component.Config {
@@ -24,6 +25,7 @@ func createDefaultConfig() component.Config {
 		BatchSize:      4096,
 		MaxLineSize:    64 << 20,
 		IncludeContent: true,
+		Progress:       defaultProgressConfig(),
 	}
 }
 

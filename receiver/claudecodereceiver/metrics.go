@@ -1,6 +1,7 @@
 package claudecodereceiver // import "github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
 
 import (
+	"context"
 	"sort"
 	"time"
 
@@ -41,18 +42,22 @@ type usageMetrics struct {
 	seen     map[string]counted  // fact key -> largest copy counted
 	once     map[string]struct{} // keys of facts counted once (sessions, commits, PRs)
 	totals   accumulator         // cumulative values per series
+	hists    map[seriesKey]*histogram
+	parents  map[string]string // subagent session -> parent session (for depth)
 }
 
 // counted is what was already counted for one API response.
 type counted struct {
-	usage facts.Usage
-	cost  int64
+	usage    facts.Usage
+	cost     int64
+	observed bool // recorded in gen_ai.client.token.usage
 }
 
 func newUsageMetrics(set receiver.Settings) *usageMetrics {
 	return &usageMetrics{
 		settings: set, start: time.Now(),
 		seen: map[string]counted{}, once: map[string]struct{}{}, totals: accumulator{},
+		hists: map[seriesKey]*histogram{}, parents: map[string]string{},
 	}
 }
 
@@ -98,15 +103,24 @@ func (u *usageMetrics) firstTime(key string) bool {
 // observe folds a batch of facts into the cumulative sums and returns the
 // series it changed, with the number of data points.
 func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
-	acc := accumulator{} // this batch's increments
+	acc := accumulator{}                 // this batch's increments
+	hists := map[seriesKey]struct{}{}    // histogram series this batch changed
+	responses := map[string]facts.Fact{} // largest copy of each API response in this batch
 	for i := range batch {
 		f := &batch[i]
 		switch f.Event {
 		case facts.EventAPIRequest:
 			u.observeUsage(acc, f)
+			if old, ok := responses[f.Key]; !ok || f.Usage.Total() > old.Usage.Total() {
+				responses[f.Key] = *f
+			}
 		case facts.EventSession:
+			if f.ParentSessionID != "" {
+				u.parents[f.SessionID] = f.ParentSessionID
+			}
 			if u.firstTime(f.Key) {
 				acc.add(seriesKey{metric: metricSessionCount}, f.Time, 1, 0)
+				u.observeHistogram(hists, seriesKey{metric: metricSessionDepth}, sessionDepthBounds, float64(u.sessionDepth(f)))
 			}
 		case facts.EventCommit:
 			if u.firstTime(f.Key) {
@@ -130,14 +144,21 @@ func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
 				status = "error"
 			}
 			acc.add(seriesKey{metric: metricToolCalls, k1: "tool", v1: f.ToolName, k2: "status", v2: status}, f.Time, 1, 0)
+			if f.DurationMs > 0 {
+				// Only calls whose start was seen have a duration (the
+				// store's tool_calls.duration_ms is then set too).
+				u.observeHistogram(hists, seriesKey{metric: metricToolDuration, k1: "tool", v1: f.ToolName, k2: "status", v2: status},
+					toolDurationBounds, float64(f.DurationMs))
+			}
 		}
 	}
+	u.observeTokenHistogram(hists, responses)
 	changed := accumulator{}
 	for k, inc := range acc {
 		u.totals.add(k, inc.end, inc.intVal, inc.doubleVal)
 		changed[k] = u.totals[k]
 	}
-	return u.build(changed), len(changed)
+	return u.build(changed, hists), len(changed) + len(hists)
 }
 
 func (u *usageMetrics) observeUsage(acc accumulator, f *facts.Fact) {
@@ -145,7 +166,7 @@ func (u *usageMetrics) observeUsage(acc accumulator, f *facts.Fact) {
 	if f.Usage.Total() <= prev.usage.Total() {
 		return
 	}
-	u.seen[f.Key] = counted{usage: f.Usage, cost: f.CostNanos}
+	u.seen[f.Key] = counted{usage: f.Usage, cost: f.CostNanos, observed: prev.observed}
 	d := func(cur, old int64) int64 { return max(cur-old, 0) }
 	for _, c := range []struct {
 		typ string
@@ -176,12 +197,15 @@ var metricMeta = map[string]struct {
 	metricPRCount:      {"{pull_request}", "Pull requests opened in Claude Code sessions.", false},
 	metricLinesOfCode:  {"{line}", "Lines of code added or removed by edit tools.", false},
 	metricToolCalls:    {"{call}", "Completed tool calls by tool and outcome.", false},
+	metricToolDuration: {"ms", "Duration of tool calls (tool_use to tool_result), by tool and outcome.", false},
+	metricSessionDepth: {"{level}", "Nesting depth of sessions at first sight (0 = main session, 1 = its subagents, ...).", false},
+	metricGenAITokens:  {"{token}", "Tokens per API response (GenAI semconv v1.41.0; input includes cached tokens).", false},
 }
 
-func (u *usageMetrics) build(acc accumulator) pmetric.Metrics {
+func (u *usageMetrics) build(acc accumulator, hists map[seriesKey]struct{}) pmetric.Metrics {
 	now := time.Now()
 	md := pmetric.NewMetrics()
-	if len(acc) == 0 {
+	if len(acc) == 0 && len(hists) == 0 {
 		return md
 	}
 	rm := md.ResourceMetrics().AppendEmpty()
@@ -236,5 +260,21 @@ func (u *usageMetrics) build(acc accumulator) pmetric.Metrics {
 			dp.Attributes().PutStr(k.k2, k.v2)
 		}
 	}
+	u.buildHistograms(sm.Metrics(), hists, now)
 	return md
+}
+
+// recordLag sets the lag self-metric (otelcol_receiver_claude_code_lag)
+// from the progress fact the ingestor appends to every batch: how old the
+// oldest transcript change not yet read is, once this batch is accepted.
+func (r *claudeCodeReceiver) recordLag(batch []facts.Fact) {
+	if r.telemetry == nil {
+		return
+	}
+	for i := len(batch) - 1; i >= 0; i-- {
+		if p := batch[i].IngestInfo; p != nil {
+			r.telemetry.ReceiverClaudeCodeLag.Record(context.Background(), p.LagSeconds)
+			return
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/ccdash/otelcol-ccdash/internal/traces"
 	"github.com/ccdash/otelcol-ccdash/internal/transcript"
 	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/ingest"
 	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver/internal/metadata"
@@ -30,6 +31,8 @@ type claudeCodeReceiver struct {
 
 	logs    consumer.Logs
 	metrics consumer.Metrics
+	traces  consumer.Traces
+	spans   *traces.Builder // set with traces: turns accepted batches into spans
 
 	startOnce    sync.Once
 	startErr     error
@@ -40,6 +43,8 @@ type claudeCodeReceiver struct {
 	telemetry    *metadata.TelemetryBuilder
 	usage        *usageMetrics
 	unpriced     *unpricedWatch
+	projects     *projectSet   // project folders seen in transcripts (progress.go)
+	progressDone chan struct{} // closed when the progress watcher stopped
 }
 
 // receivers maps a config to its one receiver instance (the collector's
@@ -63,10 +68,14 @@ func (s *sharedReceivers) getOrCreate(cfg *Config, set receiver.Settings) (*clau
 	if err != nil {
 		return nil, err
 	}
-	host, _ := os.Hostname()
+	host := cfg.HostName
+	if host == "" {
+		host, _ = os.Hostname()
+	}
 	r := &claudeCodeReceiver{cfg: cfg, settings: set, obsrecv: obs, hostName: host}
 	r.usage = newUsageMetrics(set)
 	r.unpriced = newUnpricedWatch()
+	r.projects = newProjectSet()
 	s.m[cfg] = r
 	return r, nil
 }
@@ -110,7 +119,7 @@ func (r *claudeCodeReceiver) start(ctx context.Context, host component.Host) err
 		Reporter:       r.hostName + "/" + r.settings.ID.String(),
 		Logger:         r.settings.Logger,
 		Persister:      persister,
-		Emit:           r.emit,
+		Emit:           r.emitTranscript,
 		Observer:       telemetryObserver{r.telemetry},
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -120,7 +129,7 @@ func (r *claudeCodeReceiver) start(ctx context.Context, host component.Host) err
 		defer close(r.done)
 		in.Run(runCtx)
 	}()
-	return nil
+	return r.startProgress(runCtx, persister)
 }
 
 func (r *claudeCodeReceiver) openStorage(ctx context.Context, host component.Host) (ingest.Persister, error) {
@@ -156,6 +165,7 @@ func (r *claudeCodeReceiver) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 				err = ctx.Err()
 			}
+			err = errors.Join(err, r.waitProgress(ctx))
 		}
 		if r.client != nil {
 			err = errors.Join(err, r.client.Close(ctx))

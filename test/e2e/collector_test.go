@@ -77,7 +77,7 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s not found: run `make build` (make test-e2e does)", bin)
 	}
-	ports := freePorts(t, 3)
+	ports := freePorts(t, 5)
 	apiPort, promPort, telPort := ports[0], ports[1], ports[2]
 	cmd := exec.Command(bin, "--config", filepath.Join(root, "cmd", "otelcol-ccdash", "config.yaml"))
 	cmd.Env = append(os.Environ(),
@@ -86,6 +86,9 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 		fmt.Sprintf("CCDASH_API_ENDPOINT=127.0.0.1:%d", apiPort),
 		fmt.Sprintf("CCDASH_PROM_PORT=%d", promPort),
 		fmt.Sprintf("CCDASH_TELEMETRY_PORT=%d", telPort),
+		// The native-telemetry otlp receiver: private ports, so test packages running in parallel never collide.
+		fmt.Sprintf("CCDASH_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", ports[3]),
+		fmt.Sprintf("CCDASH_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", ports[4]),
 	)
 	if env.Driver != "" {
 		cmd.Env = append(cmd.Env, "CCDASH_DB_DRIVER="+env.Driver)

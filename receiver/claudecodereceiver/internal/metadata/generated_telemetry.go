@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	ReceiverClaudeCodeBadLines         metric.Int64Counter
 	ReceiverClaudeCodeBytesRead        metric.Int64Counter
 	ReceiverClaudeCodeFiles            metric.Int64Gauge
+	ReceiverClaudeCodeLag              metric.Float64Gauge
 	ReceiverClaudeCodeLinesRead        metric.Int64Counter
 	ReceiverClaudeCodeUnpricedRequests metric.Int64Counter
 }
@@ -78,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_claude_code_files",
 		metric.WithDescription("Transcript files being tracked. [Development]"),
 		metric.WithUnit("{file}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverClaudeCodeLag, err = builder.meter.Float64Gauge(
+		"otelcol_receiver_claude_code_lag",
+		metric.WithDescription("Age of the oldest unread transcript change (0 when every file is read to its end), after each batch. [Development]"),
+		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverClaudeCodeLinesRead, err = builder.meter.Int64Counter(

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverClaudeCodeBadLines.Add(context.Background(), 1)
 	tb.ReceiverClaudeCodeBytesRead.Add(context.Background(), 1)
 	tb.ReceiverClaudeCodeFiles.Record(context.Background(), 1)
+	tb.ReceiverClaudeCodeLag.Record(context.Background(), 1)
 	tb.ReceiverClaudeCodeLinesRead.Add(context.Background(), 1)
 	tb.ReceiverClaudeCodeUnpricedRequests.Add(context.Background(), 1)
 	AssertEqualReceiverClaudeCodeBadLines(t, testTel,
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverClaudeCodeFiles(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverClaudeCodeLag(t, testTel,
+		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverClaudeCodeLinesRead(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},

@@ -1,0 +1,175 @@
+package rollupprocessor // import "github.com/ccdash/otelcol-ccdash/processor/rollupprocessor"
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// stateKey is the storage key of the whole state. One key means one Set, so
+// windows and high-water marks are always persisted together: a restart
+// never sees a window total without the marks that say which points it
+// already holds (or the reverse), which is what makes a replay after a
+// restart count nothing twice.
+const stateKey = "rollup_state"
+
+// stateVersion is bumped when the persisted layout changes incompatibly.
+const stateVersion = 1
+
+// state is everything the processor remembers.
+type state struct {
+	Version int `json:"version"`
+	// Streams are the high-water marks of the input streams, by streamKey.
+	Streams map[string]*stream `json:"streams"`
+	// Windows are the open windows, by windowKey.
+	Windows map[string]*window `json:"windows"`
+	// Since is, per metric and period, where complete coverage begins: the
+	// end of the first window this state ever created for them. That first
+	// window may lack points from before the state began (a processor added
+	// to a running pipeline, or restarted without storage), so it is never
+	// claimed complete; every later window is.
+	Since map[string]int64 `json:"since"`
+	// Watermark is the newest point timestamp seen (unix ns); windows close
+	// CloseAfter after their end, measured on it.
+	Watermark int64 `json:"watermark"`
+	// Pending are windows whose latest total was not yet accepted
+	// downstream: they are sent again with the next batch and stay open
+	// until they are delivered.
+	Pending map[string]bool `json:"pending,omitempty"`
+}
+
+func newState() *state {
+	return &state{Version: stateVersion, Streams: map[string]*stream{}, Windows: map[string]*window{}, Since: map[string]int64{},
+		Pending: map[string]bool{}}
+}
+
+// stream is the high-water mark of one input stream (resource, scope,
+// metric, attributes): what of it has been counted.
+type stream struct {
+	Start int64 `json:"start"` // StartTimestamp of the counted incarnation (ns)
+	Last  int64 `json:"last"`  // newest Timestamp counted (ns)
+	// The last cumulative value counted.
+	Int     int64     `json:"int,omitempty"`
+	Double  float64   `json:"double,omitempty"`
+	Count   uint64    `json:"count,omitempty"`
+	Sum     float64   `json:"sum,omitempty"`
+	Bounds  []float64 `json:"bounds,omitempty"`
+	Buckets []uint64  `json:"buckets,omitempty"`
+}
+
+// window is one open calendar window of one metric and attribute set: its
+// absolute total so far.
+type window struct {
+	Metric      string `json:"metric"`
+	Unit        string `json:"unit,omitempty"`
+	Description string `json:"description,omitempty"`
+	Histogram   bool   `json:"histogram,omitempty"`
+	Monotonic   bool   `json:"monotonic,omitempty"`
+	Double      bool   `json:"double,omitempty"`
+	Period      string `json:"period"`
+	Start       int64  `json:"start"` // unix ms
+	End         int64  `json:"end"`   // unix ms, exclusive
+	// Resource and Attributes are canonical JSON of the attribute maps.
+	Resource   string `json:"resource"`
+	Attributes string `json:"attributes"`
+	// Observed is the newest point timestamp counted in the window (ns).
+	Observed int64 `json:"observed"`
+
+	Int     int64     `json:"int,omitempty"`
+	Value   float64   `json:"value,omitempty"`
+	Count   uint64    `json:"count,omitempty"`
+	Sum     float64   `json:"sum,omitempty"`
+	Bounds  []float64 `json:"bounds,omitempty"`
+	Buckets []uint64  `json:"buckets,omitempty"`
+}
+
+// canonical renders attributes as JSON with sorted keys: the identity of an
+// attribute set in stream and window keys.
+func canonical(m pcommon.Map) string {
+	b, _ := json.Marshal(m.AsRaw())
+	return string(b)
+}
+
+// putCanonical adds attributes rendered by canonical to m. Numbers that are
+// integers come back as ints (JSON does not keep the distinction).
+func putCanonical(m pcommon.Map, s string) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	for k, v := range raw {
+		if err := m.PutEmpty(k).FromRaw(fromJSON(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = fromJSON(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = fromJSON(x[k])
+		}
+	}
+	return v
+}
+
+// load reads the persisted state; a missing key is a fresh start.
+func load(ctx context.Context, client storage.Client) (*state, error) {
+	b, err := client.Get(ctx, stateKey)
+	if err != nil {
+		return nil, fmt.Errorf("rollup: read state: %w", err)
+	}
+	st := newState()
+	if b == nil {
+		return st, nil
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("rollup: decode state: %w", err)
+	}
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("rollup: state version %d, this build reads %d", st.Version, stateVersion)
+	}
+	if st.Streams == nil {
+		st.Streams = map[string]*stream{}
+	}
+	if st.Windows == nil {
+		st.Windows = map[string]*window{}
+	}
+	if st.Since == nil {
+		st.Since = map[string]int64{}
+	}
+	if st.Pending == nil {
+		st.Pending = map[string]bool{}
+	}
+	return st, nil
+}
+
+// save writes the whole state under one key (one storage transaction).
+func save(ctx context.Context, client storage.Client, st *state) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("rollup: encode state: %w", err)
+	}
+	if err := client.Set(ctx, stateKey, b); err != nil {
+		return fmt.Errorf("rollup: save state: %w", err)
+	}
+	return nil
+}

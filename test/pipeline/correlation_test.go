@@ -1,0 +1,263 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+
+	"github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
+	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
+	"github.com/ccdash/otelcol-ccdash/internal/factlog"
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+	"github.com/ccdash/otelcol-ccdash/internal/progress"
+	"github.com/ccdash/otelcol-ccdash/internal/store"
+	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor"
+	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
+)
+
+// The progress_feed receiver stands in for the claude_code receiver's
+// progress-file reader: it parses one progress file with internal/progress
+// and emits the ccdash.feature and ccdash.task.status facts that reader
+// emits (fixed times, so runs are comparable).
+// TODO(lead): once the receiver's progress config lands, configure it on
+// testdata/correlation/project and drop this receiver.
+var progressFeedType = component.MustNewType("progress_feed")
+
+type progressFeedConfig struct {
+	Path string `mapstructure:"path"`
+}
+
+func progressFeedFactory() receiver.Factory {
+	return receiver.NewFactory(progressFeedType, func() component.Config { return &progressFeedConfig{} },
+		receiver.WithLogs(func(_ context.Context, _ receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+			return &progressFeed{path: cfg.(*progressFeedConfig).Path, next: next}, nil
+		}, component.StabilityLevelDevelopment))
+}
+
+type progressFeed struct {
+	path string
+	next consumer.Logs
+	done chan struct{}
+}
+
+func (p *progressFeed) Start(context.Context, component.Host) error {
+	doc, err := progress.ParseFile(p.path)
+	if err != nil {
+		return err
+	}
+	at := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
+	fs := []facts.Fact{{Key: "feature:" + doc.FeatureID, Event: facts.EventFeature, Time: at, SourceFile: doc.Path,
+		FeatureID: doc.FeatureID, Phase: doc.Phase, Title: doc.Title, Status: doc.Status}}
+	for _, t := range doc.Tasks {
+		payload, _ := json.Marshal(progress.TaskPayload{RawStatus: t.RawStatus, SessionIDs: t.SessionIDs, FeatureSessionIDs: doc.SessionIDs})
+		fs = append(fs, facts.Fact{Key: fmt.Sprintf("task:%s/%s:%s@%d", doc.FeatureID, t.ID, t.Status, at.UnixMilli()),
+			Event: facts.EventTaskStatus, Time: at, SourceFile: doc.Path, FeatureID: doc.FeatureID, TaskID: t.ID,
+			Phase: t.Phase, Title: t.Title, Status: t.Status, Payload: string(payload)})
+	}
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := range fs {
+		factlog.Encode(&fs[i], lrs.AppendEmpty())
+	}
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		_ = p.next.ConsumeLogs(context.Background(), ld)
+	}()
+	return nil
+}
+
+func (p *progressFeed) Shutdown(context.Context) error {
+	if p.done != nil {
+		<-p.done
+	}
+	return nil
+}
+
+func correlationFactories() (otelcol.Factories, error) {
+	var err error
+	f := otelcol.Factories{Telemetry: otelconftelemetry.NewFactory()}
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](claudecodereceiver.NewFactory(), progressFeedFactory()); err != nil {
+		return f, err
+	}
+	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](correlationprocessor.NewFactory()); err != nil {
+		return f, err
+	}
+	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](sqlanalyticsexporter.NewFactory()); err != nil {
+		return f, err
+	}
+	f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](analyticsextension.NewFactory(), filestorage.NewFactory())
+	return f, err
+}
+
+const correlationConfig = `
+extensions:
+  file_storage/state:
+    directory: %[1]s
+    create_directory: true
+  analytics:
+    endpoint: %[2]s
+    driver: sqlite
+    dsn: %[3]s
+receivers:
+  claude_code:
+    claude_config_dir: %[4]s
+    storage: file_storage/state
+    poll_interval: 100ms
+  progress_feed:
+    path: %[5]s
+processors:
+  correlation:
+    storage: file_storage/state
+exporters:
+  sql_analytics:
+    store: analytics
+service:
+  extensions: [file_storage/state, analytics]
+  pipelines:
+    logs:
+      receivers: [claude_code, progress_feed]
+      processors: [correlation]
+      exporters: [sql_analytics]
+  telemetry:
+    metrics:
+      level: none
+`
+
+func runCorrelationCollector(t *testing.T, stateDir, dsn string) (string, func()) {
+	t.Helper()
+	root := filepath.Join(repoRoot(), "testdata", "correlation")
+	addr := freeAddr(t)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	cfg := fmt.Sprintf(correlationConfig, stateDir, addr, dsn, filepath.Join(root, "claude"),
+		filepath.Join(root, "project", ".claude", "progress", "analytics", "phase-1-progress.md"))
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
+		BuildInfo:               component.NewDefaultBuildInfo(),
+		Factories:               correlationFactories,
+		DisableGracefulShutdown: true,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{ResolverSettings: confmap.ResolverSettings{
+			URIs:              []string{cfgPath},
+			ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
+		}},
+	})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- col.Run(context.Background()) }()
+	return "http://" + addr, func() {
+		col.Shutdown()
+		require.NoError(t, <-done)
+	}
+}
+
+type corrNode struct {
+	ID   string `json:"id"`
+	Link *struct {
+		Confidence float64 `json:"confidence"`
+		Source     string  `json:"source"`
+	} `json:"link"`
+	CostUSD float64 `json:"cost_usd"`
+	Title   string  `json:"title"`
+	Number  int64   `json:"number"`
+}
+
+type corrAnswer struct {
+	Total int `json:"total"`
+	Rows  []struct {
+		Feature, Task, Session, Commit, PR *corrNode
+	} `json:"rows"`
+}
+
+const fixtureSession = "44444444-4444-4444-8444-444444444444"
+
+// TestCorrelationPipeline: receiver → correlation → sql_analytics over
+// testdata/correlation gives feature analytics → task AN-001 → the session
+// → commit abc1234 → PR 12 with explicit links, and the session's cost on
+// the task and the feature. A full replay adds and changes no link.
+func TestCorrelationPipeline(t *testing.T) {
+	dataDir := t.TempDir()
+	dsn := filepath.Join(dataDir, "ccdash.db")
+	api, stop := runCorrelationCollector(t, filepath.Join(dataDir, "state-1"), dsn)
+	waitBackfill(t, api)
+
+	url := api + "/api/analytics/correlation?feature=analytics&task=AN-001"
+	var c corrAnswer
+	require.Eventually(t, func() bool {
+		c = corrAnswer{}
+		return getJSON(t, url, &c) == http.StatusOK && len(c.Rows) == 1 && c.Rows[0].PR != nil &&
+			c.Rows[0].Task.Link != nil && c.Rows[0].Task.Link.Confidence == 1 && c.Rows[0].Task.Title != ""
+	}, time.Minute, 50*time.Millisecond, "correlation row: %+v", c)
+	var ov struct {
+		KPIs map[string]float64 `json:"kpis"`
+	}
+	require.Equal(t, http.StatusOK, getJSON(t, api+"/api/analytics/overview", &ov))
+	stop()
+
+	r := c.Rows[0]
+	assert.Equal(t, "analytics", r.Feature.ID)
+	assert.Equal(t, "AN-001", r.Task.ID)
+	assert.Equal(t, "Analytics report", r.Task.Title)
+	assert.Equal(t, fixtureSession, r.Session.ID)
+	assert.Equal(t, "abc1234", r.Commit.ID)
+	assert.Equal(t, "AN-001: add analytics report", r.Commit.Title)
+	assert.Equal(t, "https://github.com/dev/ccdash/pull/12", r.PR.ID)
+	assert.EqualValues(t, 12, r.PR.Number)
+	for name, n := range map[string]*corrNode{"task": r.Task, "session": r.Session, "commit": r.Commit, "pr": r.PR} {
+		require.NotNil(t, n.Link, name)
+		assert.GreaterOrEqual(t, n.Link.Confidence, 0.9, name)
+		assert.Equal(t, facts.LinkExplicit, n.Link.Source, name)
+	}
+	cost := ov.KPIs["cost_usd"]
+	require.Positive(t, cost)
+	assert.InDelta(t, cost, r.Session.CostUSD, 1e-9, "the only session's cost")
+	assert.InDelta(t, cost, r.Task.CostUSD, 1e-9, "attributed to its task")
+	assert.InDelta(t, cost, r.Feature.CostUSD, 1e-9, "and to its feature")
+
+	before := storedLinks(t, dsn)
+	require.NotEmpty(t, before)
+
+	// Replay everything: fresh checkpoints and correlation state, same
+	// database. Every link is emitted again and the store keeps one row each,
+	// unchanged.
+	api, stop = runCorrelationCollector(t, filepath.Join(dataDir, "state-2"), dsn)
+	waitBackfill(t, api)
+	url = api + "/api/analytics/correlation?feature=analytics&task=AN-001"
+	var again corrAnswer
+	require.Eventually(t, func() bool {
+		again = corrAnswer{}
+		return getJSON(t, url, &again) == http.StatusOK && len(again.Rows) == 1 && again.Rows[0].Task.Title != ""
+	}, time.Minute, 50*time.Millisecond, "replayed correlation: %+v", again)
+	stop()
+	assert.Equal(t, c, again)
+	assert.Equal(t, before, storedLinks(t, dsn))
+}
+
+func storedLinks(t *testing.T, dsn string) []store.Link {
+	t.Helper()
+	s, err := store.Open(context.Background(), store.Config{Driver: store.DriverSQLite, DSN: dsn})
+	require.NoError(t, err)
+	defer s.Close()
+	links, err := s.Links(context.Background())
+	require.NoError(t, err)
+	return links
+}
