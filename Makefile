@@ -9,7 +9,8 @@ GO         ?= go
 BIN        := bin/otelcol-ccdash
 CONFIG     ?= cmd/otelcol-ccdash/config.yaml
 OCB_VERSION := v0.161.0
-COMPONENTS := receiver/claudecodereceiver exporter/sqlanalyticsexporter extension/analyticsextension
+COMPONENTS := receiver/claudecodereceiver processor/correlationprocessor processor/rollupprocessor \
+	exporter/sqlanalyticsexporter extension/analyticsextension
 PG_DSN_DEFAULT := postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 .PHONY: all build run test test-unit test-e2e lint generate check-generated mdatagen ocb bench bench-backfill clean \
@@ -45,7 +46,7 @@ lint: ## gofmt + go vet
 generate: ocb mdatagen ## regenerate cmd/otelcol-ccdash (ocb) and component metadata (mdatagen)
 
 check-generated: generate ## fail if regenerating changes committed files
-	@git diff --exit-code -- cmd/otelcol-ccdash receiver exporter extension \
+	@git diff --exit-code -- cmd/otelcol-ccdash receiver processor exporter extension \
 	  || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 ocb:

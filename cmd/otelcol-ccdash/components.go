@@ -5,6 +5,8 @@ package main
 import (
 	sqlanalyticsexporter "github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
 	analyticsextension "github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
+	correlationprocessor "github.com/ccdash/otelcol-ccdash/processor/correlationprocessor"
+	rollupprocessor "github.com/ccdash/otelcol-ccdash/processor/rollupprocessor"
 	claudecodereceiver "github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
 	prometheusexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
@@ -96,6 +98,8 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
+		correlationprocessor.NewFactory(),
+		rollupprocessor.NewFactory(),
 		batchprocessor.NewFactory(),
 		memorylimiterprocessor.NewFactory(),
 	)
@@ -103,6 +107,8 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ProcessorModules = makeModulesMap(factories.Processors, map[component.Type]string{
+		correlationprocessor.NewFactory().Type():   "github.com/ccdash/otelcol-ccdash v0.0.0",
+		rollupprocessor.NewFactory().Type():        "github.com/ccdash/otelcol-ccdash v0.0.0",
 		batchprocessor.NewFactory().Type():         "go.opentelemetry.io/collector/processor/batchprocessor v0.161.0",
 		memorylimiterprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/memorylimiterprocessor v0.161.0",
 	})

@@ -60,7 +60,7 @@ func TestCorrelationEndpoint(t *testing.T) {
 			code, v := getCorrelation(t, srv.URL+PathCorrelation+"?feature=analytics&start=2026-10-01&end=2026-10-01")
 			require.Equal(t, http.StatusOK, code, v)
 			assert.EqualValues(t, 1, v["total"])
-			assert.EqualValues(t, correlationDefaultLimit, v["limit"])
+			assert.EqualValues(t, 0, v["limit"], "no limit: every row")
 			assert.Equal(t, "2026-10-01T00:00:00Z", v["start"])
 			rows := v["rows"].([]any)
 			require.Len(t, rows, 1)
@@ -84,11 +84,18 @@ func TestCorrelationEndpoint(t *testing.T) {
 func TestCorrelationEndpointBadParams(t *testing.T) {
 	srv := correlationServer(t, "sqlite")
 	for _, q := range []string{
-		"limit=abc", "limit=0", "limit=5000", "offset=-1", "offset=x", "limit=1&limit=2",
+		"limit=abc", "limit=0", "limit=20000", "offset=-1", "offset=x", "limit=1&limit=2",
 		"feature=a&feature=b", "start=yesterday", "start=2026-10-02&end=2026-10-01", "tz=Mars/Base",
 	} {
 		code, v := getCorrelation(t, srv.URL+PathCorrelation+"?"+q)
 		assert.Equal(t, http.StatusBadRequest, code, q)
 		assert.NotEmpty(t, v["error"], q)
 	}
+}
+
+func TestCorrelationEndpointUnknownParam(t *testing.T) {
+	srv := correlationServer(t, "sqlite")
+	code, v := getCorrelation(t, srv.URL+PathCorrelation+"?model=opus")
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, v["error"], "model")
 }

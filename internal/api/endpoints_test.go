@@ -278,6 +278,13 @@ func TestAlertsAPI(t *testing.T) {
 		assert.JSONEq(t, `{"events":[{"alert_id":"cost-daily","state":"firing","bucket":"2026-10-02",
 			"bucket_start":"2026-10-02T00:00:00Z","value":2,"threshold":1.5,"at":"2026-10-03T12:00:00Z"}]}`, body)
 
+		code, _, body = do(t, srv, http.MethodGet, PathAlertEvent+"?offset=1", "")
+		assert.Equal(t, http.StatusOK, code, body)
+		assert.JSONEq(t, `{"events":[]}`, body)
+		code, _, body = do(t, srv, http.MethodGet, PathAlertEvent+"?limit=1&start=2026-10-02&end=2026-10-02", "")
+		assert.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, `"bucket":"2026-10-02"`)
+
 		code, _, _ = do(t, srv, http.MethodDelete, PathAlerts+"/cost-daily", "")
 		assert.Equal(t, http.StatusNoContent, code)
 		code, _, body = do(t, srv, http.MethodDelete, PathAlerts+"/cost-daily", "")

@@ -132,6 +132,8 @@ func NewHandler(s *store.Store, opts ...Option) http.Handler {
 		PathStatus:   {},
 		PathSeries:   join([]string{"metric", "period", "group_by"}, windowParams, filterParams, pageParams),
 		PathOverview: join(windowParams, filterParams),
+
+		PathCorrelation: join([]string{"feature", "task", "project"}, windowParams, pageParams),
 	}
 	for path, fn := range h.routes {
 		h.table = append(h.table, route{method: http.MethodGet, pattern: path, params: params[path], fn: fn})
@@ -150,6 +152,7 @@ func NewHandler(s *store.Store, opts ...Option) http.Handler {
 		route{http.MethodGet, PathAlertEvent, join([]string{"alert_id", "state"}, windowParams, pageParams), h.alertEvents},
 		route{http.MethodGet, PathOpenAPI, []string{}, h.openAPI},
 	)
+	h.table = append(h.table, h.insightRoutes()...) // insights.go
 	// Exact patterns before {id} ones, so /alerts/events is not alert "events".
 	sort.SliceStable(h.table, func(i, j int) bool {
 		wi, wj := strings.Contains(h.table[i].pattern, "{"), strings.Contains(h.table[j].pattern, "{")

@@ -34,6 +34,7 @@ const (
 	EventTaskStatus     = "ccdash.task.status"     // a task's status read from a progress file (and its transitions)
 	EventFeature        = "ccdash.feature"         // a feature (progress folder) and its front matter
 	EventLink           = "ccdash.link"            // an association found by the correlation processor
+	EventRollup         = "ccdash.rollup"          // a calendar window total from the rollup processor (internal/rolluplog); not a fact
 )
 
 // Entity types of links (EventLink LinkFromType / LinkToType).

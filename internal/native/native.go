@@ -119,7 +119,8 @@ func (t *Translator) Translate(r *Record) (f facts.Fact, ok bool) {
 	f.ToolName = a.str("tool_name")
 	f.ToolUseID = a.str("tool_use_id")
 	f.SkillName = a.str("skill.name")
-	f.AgentType = a.str("agent.name")
+	// agent.name stays in the payload: native events carry the top-level
+	// session id, whose session row must not take a subagent's type.
 
 	n := &facts.NativeInfo{
 		Event:          event,

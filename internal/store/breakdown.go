@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -118,6 +119,81 @@ func (s *Store) total(ctx context.Context, m metricDef, f Filters, start, end ti
 		sum = int64(len(set))
 	}
 	return Value{raw: sum, nanos: m.nanos}, err
+}
+
+// overviewParallelism bounds the overview's concurrent queries.
+const overviewParallelism = 4
+
+// overviewTotals sets every metric's total and KPIActiveTime in kpis. The
+// queries are independent, so they run a few at a time: the overview's
+// latency is then about its slowest query, not the sum of them.
+func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[string]Value) error {
+	// The summed API metrics come from one pass over their rows.
+	apiSums := []string{MetricTokensOutput, MetricTokensCacheCreation, MetricTokensCacheRead, MetricCostUSD}
+	jobs := []string{MetricTokensInput, KPIActiveTime}
+	for _, id := range Metrics() {
+		if m := metricDefs[id]; m.src != srcAPI || m.distinct {
+			jobs = append(jobs, id)
+		}
+	}
+	vals := make([][]Value, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, overviewParallelism)
+	var wg sync.WaitGroup
+	for i, id := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			switch id {
+			case KPIActiveTime:
+				var secs int64
+				secs, errs[i] = s.activeSeconds(ctx, q.Filters, q.Start, q.End)
+				vals[i] = []Value{{raw: secs}}
+			case MetricTokensInput:
+				vals[i], errs[i] = s.totals(ctx, metricDefs[id], apiSums, q.Filters, q.Start, q.End)
+			default:
+				var v Value
+				v, errs[i] = s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
+				vals[i] = []Value{v}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, id := range jobs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if id != MetricTokensInput {
+			kpis[id] = vals[i][0]
+			continue
+		}
+		kpis[id] = vals[i][0]
+		for j, other := range apiSums {
+			kpis[other] = vals[i][j+1]
+		}
+		v := vals[i]
+		kpis[MetricTokensTotal] = Value{raw: v[0].raw + v[1].raw + v[2].raw + v[3].raw}
+	}
+	return nil
+}
+
+// totals sums m and the metrics also (of m's source) over a window in one
+// query: m's total first, then also's in order.
+func (s *Store) totals(ctx context.Context, m metricDef, also []string, f Filters, start, end time.Time) ([]Value, error) {
+	sums := make([]int64, 1+len(also))
+	err := s.aggregate(ctx, aggQuery{m: m, filters: f, start: start, end: end, also: also}, func(r aggRow) {
+		sums[0] += r.value
+		for i, v := range r.also {
+			sums[i+1] += v
+		}
+	})
+	out := make([]Value, len(sums))
+	out[0] = Value{raw: sums[0], nanos: m.nanos}
+	for i, id := range also {
+		out[i+1] = Value{raw: sums[i+1], nanos: metricDefs[id].nanos}
+	}
+	return out, err
 }
 
 // activeSeconds is the active time of a window: 15 minutes for every

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -143,5 +142,3 @@ func msPtr(v sql.NullInt64) *int64 {
 	x := v.Int64
 	return &x
 }
-
-func joinIDs(ids []string) string { return strings.Join(ids, ",") }

@@ -126,11 +126,13 @@ type nativeBatch struct {
 	rows []nativeRow // native_events rows, key order
 	// requests are the request ids whose counting may change with this
 	// batch: those of native usage facts and those carried by transcript
-	// API facts.
-	requests map[string]struct{}
-	// apiKeys are the keys of the batch's transcript API facts: the request
-	// ids their stored copies carry before the batch may change too, when a
-	// better copy with another request id replaces them.
+	// API facts (with repeats: they are de-duplicated only when native
+	// requests exist at all, so transcript-only writes pay one append).
+	requests []string
+	// apiKeys are the keys of the batch's transcript API facts (with
+	// repeats): the request ids their stored copies carry before the batch
+	// may change too, when a better copy with another request id replaces
+	// them.
 	apiKeys   []string
 	nativeAPI bool              // the batch has native usage facts
 	hosts     map[string]string // session → host.name (smallest non-empty)
@@ -144,15 +146,17 @@ func skipNative(f *facts.Fact) bool {
 }
 
 func newNativeBatch(fs []facts.Fact) *nativeBatch {
-	nb := &nativeBatch{requests: map[string]struct{}{}, hosts: map[string]string{}}
+	nb := &nativeBatch{hosts: map[string]string{}}
 	rows := newKeyed[nativeRow](0)
-	apiKeys := map[string]struct{}{}
+	var lastSession, lastHost string // facts come in runs of one session
 	for i := range fs {
 		f := &fs[i]
-		if f.SessionID != "" && f.Host != "" && (f.Native == nil || native.IsUsage(f)) {
+		if f.SessionID != "" && f.Host != "" && (f.SessionID != lastSession || f.Host != lastHost) &&
+			(f.Native == nil || native.IsUsage(f)) {
 			if h, ok := nb.hosts[f.SessionID]; !ok || f.Host < h {
 				nb.hosts[f.SessionID] = f.Host
 			}
+			lastSession, lastHost = f.SessionID, f.Host
 		}
 		switch {
 		case f.Native != nil && f.Key != "":
@@ -163,18 +167,17 @@ func newNativeBatch(fs []facts.Fact) *nativeBatch {
 				*old = r
 			}
 			if native.IsUsage(f) {
-				nb.requests[f.RequestID] = struct{}{}
+				nb.requests = append(nb.requests, f.RequestID)
 				nb.nativeAPI = true
 			}
 		case f.Event == facts.EventAPIRequest && f.Key != "":
-			apiKeys[f.Key] = struct{}{}
+			nb.apiKeys = append(nb.apiKeys, f.Key)
 			if f.RequestID != "" {
-				nb.requests[f.RequestID] = struct{}{}
+				nb.requests = append(nb.requests, f.RequestID)
 			}
 		}
 	}
 	nb.rows = rows.sorted()
-	nb.apiKeys = sortedKeys(apiKeys)
 	return nb
 }
 

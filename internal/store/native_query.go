@@ -99,13 +99,15 @@ FROM native_events n LEFT JOIN telemetry_events t ON t.fact_key = n.native_key`
 				return nil, err
 			}
 		case e.ToolUseID != "" && (e.Event == facts.EventToolResult || e.Event == "claude_code.tool_decision"):
+			// The transcript's tool result fact (internal/transcript: toolres:<tool_use_id>).
+			key := "toolres:" + e.ToolUseID
 			var n int
-			err := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*) FROM tool_calls WHERE tool_use_id = ?"), e.ToolUseID).Scan(&n)
+			err := s.db.QueryRowContext(ctx, s.dialect.rebind("SELECT COUNT(*) FROM telemetry_events WHERE fact_key = ?"), key).Scan(&n)
 			if err != nil {
 				return nil, fmt.Errorf("store: native events: %w", err)
 			}
 			if n > 0 {
-				e.TranscriptKey = "toolres:" + e.ToolUseID
+				e.TranscriptKey = key
 			}
 		}
 	}

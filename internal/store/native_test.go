@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,6 +44,8 @@ func nativeScenario() []facts.Fact {
 	tr1 := apiFact("msg1", "s1", "claude-opus-4-6", at(1e9), u1, 500)
 	tr1.Host = "laptop"
 	side := apiFact("msg1", "s1/agent-a", "claude-opus-4-6", at(1e9), facts.Usage{Input: 10, Output: 50}, 300)
+	res := toolResult("toolu_1", "s1", at(2e9), false, 0)
+	res.Key = "toolres:toolu_1" // the transcript's key
 	return []facts.Fact{
 		withRequest(tr1, "r1", false),
 		withRequest(side, "r3", true),
@@ -50,7 +53,7 @@ func nativeScenario() []facts.Fact {
 		nativeAPI("r2", "s1", u2, 400, 420, 800),
 		nativeAPI("r3", "s1", facts.Usage{Input: 1, Output: 2}, 9, 9, 100),
 		toolUse("toolu_1", "s1", "Bash", at(1e9)),
-		toolResult("toolu_1", "s1", at(2e9), false, 0),
+		res,
 		toolRes,
 	}
 }
@@ -178,5 +181,26 @@ func TestNativeThenTranscript(t *testing.T) {
 		var sessionTokens int64
 		require.NoError(t, s.db.QueryRow("SELECT tokens_input + tokens_output FROM sessions WHERE session_id = 's9'").Scan(&sessionTokens))
 		assert.Equal(t, int64(33), sessionTokens)
+	})
+}
+
+// A session read on two hosts keeps the smallest name, in either order.
+func TestSessionHostOrderIndependent(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		onHost := func(host string, d time.Duration) facts.Fact {
+			f := sessionFact("s1", "session:s1", at(d), at(d))
+			f.Host = host
+			return f
+		}
+		for _, order := range [][]string{{"host-b", "host-a"}, {"host-a", "host-b"}} {
+			s := openStore(t, driver)
+			write(t, s, onHost(order[0], 0))
+			write(t, s, onHost(order[1], time.Minute))
+			write(t, s, onHost(order[0], 0)) // replay
+			hosts, err := s.Hosts(context.Background())
+			require.NoError(t, err)
+			require.Len(t, hosts, 1)
+			assert.Equal(t, "host-a", hosts[0].Host, "order %v", order)
+		}
 	})
 }

@@ -35,7 +35,11 @@ func (s *Store) nativeBefore(ctx context.Context, tx *sql.Tx, b *batch) (nativeP
 	p.active = nb.nativeAPI
 	if !p.active {
 		var one int
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM native_events WHERE event_name = '"+facts.EventAPIRequest+"' LIMIT 1").Scan(&one)
+		// A primary-key range probe: native api_request keys share a prefix
+		// (';' follows ':' in byte order).
+		prefix := native.RequestKey("")
+		err := tx.QueryRowContext(ctx, s.dialect.rebind("SELECT 1 FROM native_events WHERE native_key >= ? AND native_key < ? LIMIT 1"),
+			prefix, prefix[:len(prefix)-1]+";").Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return p, nil
 		}
@@ -44,7 +48,7 @@ func (s *Store) nativeBefore(ctx context.Context, tx *sql.Tx, b *batch) (nativeP
 		}
 		p.active = true
 	}
-	err := inChunks(nb.apiKeys, func(chunk []any) error {
+	err := inChunks(dedupe(nb.apiKeys), func(chunk []any) error {
 		rows, err := tx.QueryContext(ctx, s.dialect.rebind("SELECT payload_json FROM telemetry_events WHERE fact_key IN ("+
 			placeholders(len(chunk))+")"), chunk...)
 		if err != nil {
@@ -98,7 +102,7 @@ func (s *Store) nativeAfter(ctx context.Context, w *writer, tx *sql.Tx, b *batch
 	}
 
 	keys := make(map[string]struct{}, len(nb.requests)+len(p.oldRequests))
-	for id := range nb.requests {
+	for _, id := range nb.requests {
 		keys[native.RequestKey(id)] = struct{}{}
 	}
 	for _, id := range p.oldRequests {

@@ -48,20 +48,11 @@ func (s *Store) Overview(ctx context.Context, q OverviewQuery) (*Overview, error
 		q.Loc = time.UTC
 	}
 	out := &Overview{TZ: q.Loc.String(), KPIs: make(map[string]Value, len(metricDefs)+2)}
-	for _, id := range Metrics() {
-		v, err := s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
-		if err != nil {
-			return nil, fmt.Errorf("store: overview: %w", err)
-		}
-		out.KPIs[id] = v
+	if err := s.overviewTotals(ctx, q, out.KPIs); err != nil {
+		return nil, fmt.Errorf("store: overview: %w", err)
 	}
 	calls, errs := out.KPIs[MetricToolCalls].raw, out.KPIs[MetricToolErrors].raw
 	out.KPIs[KPISuccessRate] = ratioValue(calls-errs, calls)
-	active, err := s.activeSeconds(ctx, q.Filters, q.Start, q.End)
-	if err != nil {
-		return nil, fmt.Errorf("store: overview: %w", err)
-	}
-	out.KPIs[KPIActiveTime] = Value{raw: active}
 	if err := s.addTaskKPIs(ctx, q.End, q.Filters, out.KPIs); err != nil {
 		return nil, fmt.Errorf("store: overview: %w", err)
 	}

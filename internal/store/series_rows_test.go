@@ -155,6 +155,11 @@ func TestFeatureAndTaskDimensions(t *testing.T) {
 		v, err = s.total(ctx, metricDefs[MetricToolCalls], Filters{DimTask: {"T9"}}, time.Time{}, time.Time{})
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), v.Raw())
+		got := seriesJSON(t, s, SeriesQuery{Metric: MetricTokensInput, Period: PeriodWeekly, GroupBy: []string{DimFeature, DimTask}})
+		assert.JSONEq(t, `{"metric":"tokens_input","period":"weekly","tz":"UTC","group_by":["feature","task"],"series":[
+			{"group":{"feature":"F1","task":""},"points":[{"bucket":"2026-09-28","start":"2026-09-28T00:00:00Z","value":112}]},
+			{"group":{"feature":"F1","task":"T9"},"points":[{"bucket":"2026-09-28","start":"2026-09-28T00:00:00Z","value":12}]},
+			{"group":{"feature":"F2","task":"T9"},"points":[{"bucket":"2026-09-28","start":"2026-09-28T00:00:00Z","value":12}]}]}`, got)
 		b, err = s.Breakdown(ctx, BreakdownQuery{Dimension: DimTask, Metric: MetricSessions})
 		require.NoError(t, err)
 		j, _ = json.Marshal(b)
@@ -191,4 +196,25 @@ func TestQueryErrors(t *testing.T) {
 		require.True(t, errors.As(err, &qe), "%s: %v", name, err)
 		assert.Equal(t, name, qe.Param)
 	}
+}
+
+// TestOverviewMatchesTotals: the overview's merged and parallel queries give
+// each metric's own total, with and without filters.
+func TestOverviewMatchesTotals(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		s := openStore(t, driver)
+		write(t, s, scenarioFacts()...)
+		write(t, s, benchFacts(0, 2000)...)
+		ctx := context.Background()
+		for _, f := range []Filters{nil, {DimProject: {"/q"}}, {DimAgent: {"general-purpose"}}, {DimTool: {"Bash"}},
+			{DimModelFamily: {"opus"}, DimSessionType: {"main"}}} {
+			o, err := s.Overview(ctx, OverviewQuery{Filters: f, Start: at(-time.Hour), End: at(30 * time.Hour)})
+			require.NoError(t, err)
+			for _, id := range Metrics() {
+				v, err := s.total(ctx, metricDefs[id], f, at(-time.Hour), at(30*time.Hour))
+				require.NoError(t, err)
+				assert.Equal(t, v, o.KPIs[id], "%s %v", id, f)
+			}
+		}
+	})
 }

@@ -1,6 +1,10 @@
 package transcript
 
-import "strings"
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
 
 // Command classes of Bash tool calls (facts.Fact.CommandClass).
 const (
@@ -19,12 +23,34 @@ const (
 func ClassifyCommand(cmd string) string {
 	best := CommandOther
 	rank := map[string]int{CommandOther: 0, CommandBuild: 1, CommandLint: 2, CommandTest: 3}
-	for _, part := range splitCommand(cmd) {
+	for _, part := range splitCommand(stripHeredocs(cmd)) {
 		if c := classifyWords(unwrap(strings.Fields(part))); rank[c] > rank[best] {
 			best = c
 		}
 	}
 	return best
+}
+
+var heredocRE = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+
+// stripHeredocs drops the bodies of here-documents: file contents written
+// with `cat > f <<'EOF'` are not commands.
+func stripHeredocs(cmd string) string {
+	if !strings.Contains(cmd, "<<") {
+		return cmd
+	}
+	lines := strings.Split(cmd, "\n")
+	out := lines[:0]
+	for i := 0; i < len(lines); i++ {
+		out = append(out, lines[i])
+		for _, m := range heredocRE.FindAllStringSubmatch(lines[i], -1) {
+			for i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != m[1] {
+				i++
+			}
+			i++ // the delimiter line
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // splitCommand cuts a shell command at its command separators (&&, ||, ;,
@@ -95,6 +121,9 @@ func classifyWords(w []string) string {
 		if tool == "bazel" && arg(1) == "test" {
 			return CommandTest
 		}
+		if tool == "tsc" && slices.Contains(w, "--noEmit") {
+			return CommandLint // a type check
+		}
 		return CommandBuild
 	case "go":
 		switch arg(1) {
@@ -125,6 +154,15 @@ func classifyWords(w []string) string {
 		case script == "lint" || strings.HasPrefix(script, "lint:"):
 			return CommandLint
 		case script == "build" || strings.HasPrefix(script, "build:"):
+			return CommandBuild
+		}
+	case "mix": // Elixir
+		switch arg(1) {
+		case "test":
+			return CommandTest
+		case "credo", "dialyzer", "format":
+			return CommandLint
+		case "compile":
 			return CommandBuild
 		}
 	case "make", "gmake":

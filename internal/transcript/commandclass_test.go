@@ -20,7 +20,7 @@ func TestClassifyCommand(t *testing.T) {
 		{"CGO_ENABLED=0 go test ./...", CommandTest},
 		{"cd /repo && go test ./... 2>&1 | tail -20", CommandTest},
 		{"timeout 600 go test ./...", CommandTest},
-		{"go vet ./... && go test ./...", CommandTest}, // test beats lint
+		{"go vet ./... && go test ./...", CommandTest},  // test beats lint
 		{"go build ./... && go vet ./...", CommandLint}, // lint beats build
 		{"eslint src", CommandLint},
 		{"npx eslint .", CommandLint},
@@ -37,6 +37,14 @@ func TestClassifyCommand(t *testing.T) {
 		{"make", CommandBuild},
 		{"make install", CommandBuild},
 		{"(cd web && npm run build)", CommandBuild},
+		{"npx tsc --noEmit --skipLibCheck", CommandLint},
+		{"tsc -p .", CommandBuild},
+		{"mix test", CommandTest},
+		{"mix format --check-formatted", CommandLint},
+		{"mix compile", CommandBuild},
+		{"mix phx.server", CommandOther},
+		{"cat > Makefile <<'EOF'\ntest:\n\tgo test ./...\nEOF", CommandOther},
+		{"cat > a.sh << EOF\nmake test\nEOF\nmake", CommandBuild},
 		{"git status", CommandOther},
 		{"ls -la", CommandOther},
 		{"npm install", CommandOther},

@@ -77,8 +77,9 @@ type Extractor struct {
 	batch      map[string]*batchSpan
 	batchOrder []string
 
-	line Line // reused decode target
-	fast fastDecoder
+	line   Line // reused decode target
+	hasher inputHasher
+	fast   fastDecoder
 	// slowOnly disables the fast decoder (tests compare the two paths).
 	slowOnly bool
 }

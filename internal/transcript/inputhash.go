@@ -1,60 +1,88 @@
 package transcript
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 )
 
-// maxCanonicalInput bounds the tool inputs InputHash decodes to put their
-// keys in order; larger inputs (big Write contents) are hashed as compacted
-// bytes, which is what Claude Code writes for the same input anyway.
-const maxCanonicalInput = 64 << 10
-
-// volatileInputKeys are input members that do not change what a tool does:
-// Bash's description is a label the model rewrites on every attempt.
-var volatileInputKeys = map[string][]string{"Bash": {"description"}}
-
 // InputHash is a stable identity of a tool call's input: the first 16 hex
-// digits of SHA-256 over the tool name and the canonical input JSON (keys
-// sorted, insignificant whitespace removed, volatile members such as Bash's
-// description dropped). Two calls with the same hash ran the same tool on
-// the same input, so a re-issue after a failure is a retry and many
-// re-issues are a loop. "" when the input is not JSON.
+// digits of SHA-256 over the tool name and the input JSON with insignificant
+// whitespace removed. Two calls with the same hash ran the same tool on the
+// same input, so a re-issue after a failure is a retry and many re-issues
+// are a loop. "" when there is no input.
+//
+// Bash hashes its command, timeout and run_in_background only: the
+// description is a label the model rewrites on every attempt. Other tools
+// hash their members in the order Claude Code wrote them (the model's
+// generation order); sorting keys would mean decoding every input, which
+// doubled the extractor's cost, and a re-issued call keeps its key order.
 func InputHash(tool string, input json.RawMessage) string {
-	input = trimJSON(input)
-	if len(input) == 0 || !isJSONValue(input) {
-		return ""
+	var in *toolInput
+	if tool == "Bash" {
+		in = &toolInput{}
+		decodeLenient(input, in)
 	}
-	canon := canonicalInput(tool, input)
-	if canon == nil {
-		return ""
-	}
-	h := sha256.New()
-	h.Write([]byte(tool))
-	h.Write([]byte{0})
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	return (&inputHasher{}).hash(tool, input, in)
 }
 
-func canonicalInput(tool string, input json.RawMessage) []byte {
-	if len(input) <= maxCanonicalInput && input[0] == '{' {
-		d := json.NewDecoder(bytes.NewReader(input))
-		d.UseNumber() // numbers keep their text: 1.0 and 1 stay different, as Claude Code wrote them
-		var m map[string]any
-		if d.Decode(&m) == nil {
-			for _, k := range volatileInputKeys[tool] {
-				delete(m, k)
+// inputHasher reuses one SHA-256 state across the calls of an Extractor.
+type inputHasher struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+}
+
+// hash computes InputHash; bash is the decoded input of a Bash call (nil
+// for other tools).
+func (x *inputHasher) hash(tool string, input json.RawMessage, bash *toolInput) string {
+	input = trimJSON(input)
+	if len(input) == 0 {
+		return ""
+	}
+	if x.h == nil {
+		x.h = sha256.New()
+	}
+	x.h.Reset()
+	x.h.Write([]byte(tool))
+	x.h.Write([]byte{0})
+	if bash != nil {
+		x.h.Write([]byte(bash.Command))
+		x.h.Write([]byte{0})
+		writeCompact(x.h, trimJSON(bash.Timeout))
+		x.h.Write([]byte{0})
+		writeCompact(x.h, trimJSON(bash.RunInBackground))
+	} else {
+		writeCompact(x.h, input)
+	}
+	return hex.EncodeToString(x.h.Sum(x.sum[:0])[:8])
+}
+
+// writeCompact writes JSON without the whitespace outside strings, in runs,
+// without copying.
+func writeCompact(w hash.Hash, b []byte) {
+	start, inString, escaped := 0, false, false
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
 			}
-			if b, err := json.Marshal(m); err == nil { // maps marshal with sorted keys
-				return b
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
+			if i > start {
+				w.Write(b[start:i])
 			}
+			start = i + 1
 		}
 	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, input) != nil {
-		return nil
+	if start < len(b) {
+		w.Write(b[start:])
 	}
-	return buf.Bytes()
 }

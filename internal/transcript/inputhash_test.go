@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
@@ -20,10 +19,11 @@ func TestInputHash(t *testing.T) {
 		same  bool // same hash as base
 	}{
 		{"identical", "Bash", `{"command":"go test ./...","description":"Run tests"}`, true},
-		{"whitespace and key order", "Bash", ` { "description" : "Run tests", "command":"go test ./..." } `, true},
+		{"whitespace and member order", "Bash", ` { "description" : "Run tests", "command":"go test ./..." } `, true},
 		{"Bash description is volatile", "Bash", `{"command":"go test ./...","description":"Run the tests again"}`, true},
 		{"other command", "Bash", `{"command":"go test ./internal/...","description":"Run tests"}`, false},
-		{"extra member", "Bash", `{"command":"go test ./...","timeout":600000}`, false},
+		{"timeout", "Bash", `{"command":"go test ./...","timeout":600000}`, false},
+		{"background", "Bash", `{"command":"go test ./...","run_in_background":true}`, false},
 		{"other tool, same input", "Shell", `{"command":"go test ./...","description":"Run tests"}`, false},
 	}
 	for _, tt := range tests {
@@ -45,10 +45,16 @@ func TestInputHash(t *testing.T) {
 			t.Errorf("InputHash(%q) = %q, want empty", in, h)
 		}
 	}
-	// Large inputs are hashed as compacted bytes, still stable.
-	big := `{"file_path":"/a","content":"` + strings.Repeat("x", maxCanonicalInput) + `"}`
-	if InputHash("Write", json.RawMessage(big)) != InputHash("Write", json.RawMessage(" "+big+"\n")) {
-		t.Error("large input hash depends on surrounding whitespace")
+	// Other tools: whitespace outside strings does not count, inside it does.
+	read := InputHash("Read", json.RawMessage(`{"file_path":"/a b","limit":10}`))
+	if InputHash("Read", json.RawMessage("{ \"file_path\" : \"/a b\",\n \"limit\": 10 }\n")) != read {
+		t.Error("whitespace between members changed the hash")
+	}
+	if InputHash("Read", json.RawMessage(`{"file_path":"/ab","limit":10}`)) == read {
+		t.Error("whitespace inside a string must count")
+	}
+	if InputHash("Read", json.RawMessage(`{"a":"x\" y"}`)) == InputHash("Read", json.RawMessage(`{"a":"x\"y"}`)) {
+		t.Error("an escaped quote must not end the string")
 	}
 }
 

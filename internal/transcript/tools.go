@@ -60,10 +60,12 @@ func (t *toolCalls) get(id string) (toolCall, bool) {
 
 // toolInput holds the tool_use input fields the extractor looks at.
 type toolInput struct {
-	Command      string `json:"command"`       // Bash
-	Skill        string `json:"skill"`         // Skill
-	SubagentType string `json:"subagent_type"` // Task / Agent
-	Prompt       string `json:"prompt"`        // Task / Agent
+	Command         string          `json:"command"`           // Bash
+	Timeout         json.RawMessage `json:"timeout"`           // Bash (input hash); raw: any type decodes
+	RunInBackground json.RawMessage `json:"run_in_background"` // Bash (input hash)
+	Skill           string          `json:"skill"`             // Skill
+	SubagentType    string          `json:"subagent_type"`     // Task / Agent
+	Prompt          string          `json:"prompt"`            // Task / Agent
 }
 
 var (
@@ -84,7 +86,12 @@ func (c *lineCtx) toolUse(b *Block) {
 	case "Bash", "Skill", "Task", "Agent":
 		decodeLenient(b.Input, &in)
 	}
-	call := toolCall{name: b.Name, time: c.ts, subagentType: in.SubagentType, inputHash: InputHash(b.Name, b.Input)}
+	call := toolCall{name: b.Name, time: c.ts, subagentType: in.SubagentType}
+	if b.Name == "Bash" {
+		call.inputHash = c.e.hasher.hash(b.Name, b.Input, &in)
+	} else {
+		call.inputHash = c.e.hasher.hash(b.Name, b.Input, nil)
+	}
 	if b.Name == "Bash" {
 		call.isCommit = strings.Contains(in.Command, "commit") && gitCommitRE.MatchString(in.Command)
 		call.isPRCreate = strings.Contains(in.Command, "create") && ghPRCreateRE.MatchString(in.Command)

@@ -12,15 +12,18 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor/internal/correlate"
+	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor/internal/metadata"
 )
 
 // correlator is the state shared by the logs, metrics and traces processors
 // of one configured component: the metrics and traces pipelines read the
 // session context the logs pipeline learns.
 type correlator struct {
-	cfg    *Config
-	id     component.ID
-	logger *zap.Logger
+	cfg       *Config
+	id        component.ID
+	logger    *zap.Logger
+	telemetry component.TelemetrySettings
+	tb        *metadata.TelemetryBuilder // set while started
 
 	mu     sync.Mutex // guards everything below and the engine's use
 	refs   int        // started processors
@@ -49,7 +52,7 @@ func (r *registry) get(cfg *Config, set processor.Settings) *handle {
 	defer r.mu.Unlock()
 	c, ok := r.m[cfg]
 	if !ok {
-		c = &correlator{cfg: cfg, id: set.ID, logger: set.Logger}
+		c = &correlator{cfg: cfg, id: set.ID, logger: set.Logger, telemetry: set.TelemetrySettings}
 		r.m[cfg] = c
 	}
 	return &handle{correlator: c}
@@ -95,9 +98,15 @@ func (c *correlator) acquire(ctx context.Context, host component.Host) error {
 	if c.refs > 1 {
 		return nil
 	}
+	tb, err := metadata.NewTelemetryBuilder(c.telemetry)
+	if err != nil {
+		c.refs--
+		return err
+	}
 	client, err := storageClient(ctx, host, c.cfg.StorageID, c.id)
 	if err != nil {
 		c.refs--
+		tb.Shutdown()
 		return err
 	}
 	var kv correlate.KV
@@ -107,12 +116,13 @@ func (c *correlator) acquire(ctx context.Context, host component.Host) error {
 	engine, err := correlate.New(engineConfig(c.cfg), kv, nil)
 	if err != nil {
 		c.refs--
+		tb.Shutdown()
 		if client != nil {
 			_ = client.Close(ctx)
 		}
 		return err
 	}
-	c.client, c.engine = client, engine
+	c.client, c.engine, c.tb = client, engine, tb
 	return nil
 }
 
@@ -125,6 +135,10 @@ func (c *correlator) release(ctx context.Context) error {
 	}
 	correlators.remove(c)
 	c.engine = nil
+	if c.tb != nil {
+		c.tb.Shutdown()
+		c.tb = nil
+	}
 	if c.client == nil {
 		return nil
 	}

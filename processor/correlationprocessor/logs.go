@@ -43,6 +43,13 @@ func (c *correlator) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, 
 		// the pipeline; a lost state only means re-emitting them later.
 		c.logger.Warn("correlation state storage failed", zap.Error(err))
 	}
+	if c.tb != nil {
+		c.tb.ProcessorCorrelationLinks.Add(ctx, int64(len(links)))
+		c.tb.ProcessorCorrelationSessions.Record(ctx, int64(engine.Sessions()))
+		if n := errorCount(err); n > 0 {
+			c.tb.ProcessorCorrelationStateErrors.Add(ctx, int64(n))
+		}
+	}
 
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource().Attributes()
@@ -61,4 +68,15 @@ func (c *correlator) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, 
 		factlog.Encode(&l.Fact, scopes[l.Source].LogRecords().AppendEmpty())
 	}
 	return ld, nil
+}
+
+// errorCount counts the errors joined in err.
+func errorCount(err error) int {
+	if err == nil {
+		return 0
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return len(j.Unwrap())
+	}
+	return 1
 }

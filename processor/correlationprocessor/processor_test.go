@@ -2,6 +2,7 @@ package correlationprocessor
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -17,10 +18,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor/internal/metadata"
+	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor/internal/metadatatest"
 )
 
 var t0 = time.Date(2026, 10, 1, 10, 0, 0, 0, time.UTC)
@@ -263,4 +267,48 @@ func TestMissingStorageFailsStart(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorContains(t, p.Start(context.Background(), componenttest.NewNopHost()), "storage extension file_storage not found")
 	require.NoError(t, p.Shutdown(context.Background()))
+}
+
+// failingStorage's clients fail every operation.
+type failingStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+}
+
+func (failingStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return failingClient{}, nil
+}
+
+type failingClient struct{}
+
+var errDisk = errors.New("disk gone")
+
+func (failingClient) Get(context.Context, string) ([]byte, error)        { return nil, errDisk }
+func (failingClient) Set(context.Context, string, []byte) error          { return errDisk }
+func (failingClient) Delete(context.Context, string) error               { return errDisk }
+func (failingClient) Batch(context.Context, ...*storage.Operation) error { return errDisk }
+func (failingClient) Close(context.Context) error                        { return nil }
+
+func TestTelemetryAndStorageErrors(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	id := component.MustNewID("file_storage")
+	host := hostWith{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{id: failingStorage{}}}
+	cfg := createDefaultConfig().(*Config)
+	cfg.StorageID = &id
+	sink := new(consumertest.LogsSink)
+	p, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), host))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+
+	// Storage failures cost state, never data: the batch and its links go on.
+	require.NoError(t, p.ConsumeLogs(context.Background(), logsOf(sessionFacts())))
+	assert.Len(t, linkFacts(t, sink.AllLogs()[0]), 5)
+	metadatatest.AssertEqualProcessorCorrelationLinks(t, tel, []metricdata.DataPoint[int64]{{Value: 6}},
+		metricdatatest.IgnoreTimestamp()) // task→session twice: branch, then the better commit subject
+	metadatatest.AssertEqualProcessorCorrelationSessions(t, tel, []metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorCorrelationStateErrors(t, tel, []metricdata.DataPoint[int64]{{Value: 2}},
+		metricdatatest.IgnoreTimestamp()) // the session's load and the batch write
 }

@@ -3,6 +3,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -105,8 +106,10 @@ func TestAgentsToGateway(t *testing.T) {
 		"CCDASH_PROM_ENDPOINT":      gatewayProm,
 		"CCDASH_TELEMETRY_PORT":     strconv.Itoa(gp[4]),
 	})
+	agentNativeHTTP := map[string]string{}
 	agent := func(host, tree string) *proc {
 		ap := freePorts(t, 3)
+		agentNativeHTTP[host] = fmt.Sprintf("127.0.0.1:%d", ap[1])
 		return start(t, host, []string{configPath(t, "agent.yaml")}, map[string]string{
 			"CLAUDE_CONFIG_DIR":         tree,
 			"CCDASH_DATA_DIR":           t.TempDir(),
@@ -114,7 +117,7 @@ func TestAgentsToGateway(t *testing.T) {
 			"CCDASH_GATEWAY_INSECURE":   "true",
 			"CCDASH_HOST_NAME":          host,
 			"CCDASH_OTLP_GRPC_ENDPOINT": fmt.Sprintf("127.0.0.1:%d", ap[0]),
-			"CCDASH_OTLP_HTTP_ENDPOINT": fmt.Sprintf("127.0.0.1:%d", ap[1]),
+			"CCDASH_OTLP_HTTP_ENDPOINT": agentNativeHTTP[host],
 			"CCDASH_TELEMETRY_PORT":     strconv.Itoa(ap[2]),
 		})
 	}
@@ -161,6 +164,22 @@ func TestAgentsToGateway(t *testing.T) {
 	assert.EqualValues(t, kpiFloat(t, onlyA, "tokens_total"), byHost["agent-a"].Tokens)
 	assert.EqualValues(t, kpiFloat(t, onlyB, "tokens_total"), byHost["agent-b"].Tokens)
 	assert.InDelta(t, kpiFloat(t, onlyA, "cost_usd"), byHost["agent-a"].CostUSD, 1e-9)
+
+	// Claude Code's own telemetry on machine A goes to its agent, which
+	// forwards it: the gateway stores it, and only the request the
+	// transcripts lack (req_NATIVE_ONLY: 1150 tokens) adds to the totals.
+	payload, err := os.ReadFile(filepath.Join(repoRoot(t), "exporter", "sqlanalyticsexporter", "testdata", "native", "blog-session.json"))
+	require.NoError(t, err)
+	resp, err := http.Post("http://"+agentNativeHTTP["agent-a"]+"/v1/logs", "application/json", bytes.NewReader(payload))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	wantTotal := kpiFloat(t, wantKPIs, "tokens_total") + 1150
+	assert.Eventually(t, func() bool { return kpiFloat(t, gateway.kpis(), "tokens_total") == wantTotal },
+		30*time.Second, 200*time.Millisecond, "native telemetry through the agent")
+	natives, err := s.NativeEvents(context.Background(), "", 0)
+	require.NoError(t, err)
+	assert.Len(t, natives, 8)
 
 	// The gateway's Prometheus series carry host.name, so the agents'
 	// cumulative series do not overwrite each other.

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,88 +15,25 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
 	"github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
 	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
-	"github.com/ccdash/otelcol-ccdash/internal/factlog"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
-	"github.com/ccdash/otelcol-ccdash/internal/progress"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor"
 	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
 )
 
-// The progress_feed receiver stands in for the claude_code receiver's
-// progress-file reader: it parses one progress file with internal/progress
-// and emits the ccdash.feature and ccdash.task.status facts that reader
-// emits (fixed times, so runs are comparable).
-// TODO(lead): once the receiver's progress config lands, configure it on
-// testdata/correlation/project and drop this receiver.
-var progressFeedType = component.MustNewType("progress_feed")
-
-type progressFeedConfig struct {
-	Path string `mapstructure:"path"`
-}
-
-func progressFeedFactory() receiver.Factory {
-	return receiver.NewFactory(progressFeedType, func() component.Config { return &progressFeedConfig{} },
-		receiver.WithLogs(func(_ context.Context, _ receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-			return &progressFeed{path: cfg.(*progressFeedConfig).Path, next: next}, nil
-		}, component.StabilityLevelDevelopment))
-}
-
-type progressFeed struct {
-	path string
-	next consumer.Logs
-	done chan struct{}
-}
-
-func (p *progressFeed) Start(context.Context, component.Host) error {
-	doc, err := progress.ParseFile(p.path)
-	if err != nil {
-		return err
-	}
-	at := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
-	fs := []facts.Fact{{Key: "feature:" + doc.FeatureID, Event: facts.EventFeature, Time: at, SourceFile: doc.Path,
-		FeatureID: doc.FeatureID, Phase: doc.Phase, Title: doc.Title, Status: doc.Status}}
-	for _, t := range doc.Tasks {
-		payload, _ := json.Marshal(progress.TaskPayload{RawStatus: t.RawStatus, SessionIDs: t.SessionIDs, FeatureSessionIDs: doc.SessionIDs})
-		fs = append(fs, facts.Fact{Key: fmt.Sprintf("task:%s/%s:%s@%d", doc.FeatureID, t.ID, t.Status, at.UnixMilli()),
-			Event: facts.EventTaskStatus, Time: at, SourceFile: doc.Path, FeatureID: doc.FeatureID, TaskID: t.ID,
-			Phase: t.Phase, Title: t.Title, Status: t.Status, Payload: string(payload)})
-	}
-	ld := plog.NewLogs()
-	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for i := range fs {
-		factlog.Encode(&fs[i], lrs.AppendEmpty())
-	}
-	p.done = make(chan struct{})
-	go func() {
-		defer close(p.done)
-		_ = p.next.ConsumeLogs(context.Background(), ld)
-	}()
-	return nil
-}
-
-func (p *progressFeed) Shutdown(context.Context) error {
-	if p.done != nil {
-		<-p.done
-	}
-	return nil
-}
-
 func correlationFactories() (otelcol.Factories, error) {
 	var err error
 	f := otelcol.Factories{Telemetry: otelconftelemetry.NewFactory()}
-	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](claudecodereceiver.NewFactory(), progressFeedFactory()); err != nil {
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](claudecodereceiver.NewFactory()); err != nil {
 		return f, err
 	}
 	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](correlationprocessor.NewFactory()); err != nil {
@@ -124,8 +60,9 @@ receivers:
     claude_config_dir: %[4]s
     storage: file_storage/state
     poll_interval: 100ms
-  progress_feed:
-    path: %[5]s
+    progress:
+      include: [%[5]s]
+      poll_interval: 100ms
 processors:
   correlation:
     storage: file_storage/state
@@ -136,7 +73,7 @@ service:
   extensions: [file_storage/state, analytics]
   pipelines:
     logs:
-      receivers: [claude_code, progress_feed]
+      receivers: [claude_code]
       processors: [correlation]
       exporters: [sql_analytics]
   telemetry:
@@ -150,7 +87,7 @@ func runCorrelationCollector(t *testing.T, stateDir, dsn string) (string, func()
 	addr := freeAddr(t)
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	cfg := fmt.Sprintf(correlationConfig, stateDir, addr, dsn, filepath.Join(root, "claude"),
-		filepath.Join(root, "project", ".claude", "progress", "analytics", "phase-1-progress.md"))
+		filepath.Join(root, "project", ".claude", "progress", "**", "*.md"))
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
 		BuildInfo:               component.NewDefaultBuildInfo(),

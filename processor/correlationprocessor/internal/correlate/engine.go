@@ -66,8 +66,15 @@ type Engine struct {
 	dirty   map[string]struct{} // storage keys to write
 	deleted map[string]struct{} // storage keys to delete
 	missing map[string]struct{} // task ids known absent, during one Process
-	errs    []error
+	// absent holds session ids known to have no state, so items of unknown
+	// sessions (metrics, spans) do not cost a storage read each. Cleared
+	// by every Process, which may create them, and when it grows too big.
+	absent map[string]struct{}
+	errs   []error
 }
+
+// maxAbsent bounds the absent-session memory.
+const maxAbsent = 4096
 
 // Storage key prefixes.
 const (
@@ -91,6 +98,7 @@ func New(cfg Config, kv KV, now func() time.Time) (*Engine, error) {
 		tasks:    newLRU[*taskState](cfg.MaxTasks, cfg.TTL),
 		dirty:    make(map[string]struct{}),
 		deleted:  make(map[string]struct{}),
+		absent:   make(map[string]struct{}),
 	}, nil
 }
 
@@ -101,6 +109,7 @@ func New(cfg Config, kv KV, now func() time.Time) (*Engine, error) {
 // the links found are valid regardless.
 func (e *Engine) Process(ctx context.Context, fs []facts.Fact) ([]Link, error) {
 	e.missing = make(map[string]struct{})
+	clear(e.absent)
 	var out []Link
 	for i := range fs {
 		out = e.observe(ctx, i, &fs[i], out)
@@ -118,20 +127,33 @@ func (e *Engine) Keys(ctx context.Context, sessionID string) (Keys, bool) {
 	if s == nil {
 		return Keys{}, false
 	}
-	k := Keys{Project: s.Project, Root: s.Root, Feature: s.Feature, Task: s.Task, PRNumber: s.PRNumber}
+	k := Keys{Project: s.Project, Root: s.Root, PRNumber: s.PRNumber}
 	if n := len(s.Commits); n > 0 {
 		k.Commit = s.Commits[n-1].SHA
 	}
-	if s.Task != "" {
-		if t := e.task(ctx, s.Task, false); t != nil {
-			k.Phase = t.Phase
-			// The task's feature wins over a less supported direct one.
-			if t.Feature != "" && (k.Feature == "" || s.TaskConf > s.FeatureConf) {
-				k.Feature = t.Feature
-			}
+	k.Feature, k.Task, k.Phase = e.work(ctx, s)
+	if k.Feature == "" && k.Task == "" && s.Root != "" && s.Root != sessionID {
+		// A subagent with no evidence of its own works for its thread.
+		if r := e.session(ctx, s.Root, false); r != nil {
+			k.Feature, k.Task, k.Phase = e.work(ctx, r)
 		}
 	}
 	return k, true
+}
+
+// work returns a session's feature, task and phase: its best task, and the
+// task's feature unless the session's own feature link is stronger.
+func (e *Engine) work(ctx context.Context, s *sessionState) (feature, task, phase string) {
+	feature, task = s.Feature, s.Task
+	if s.Task != "" {
+		if t := e.task(ctx, s.Task, false); t != nil {
+			phase = t.Phase
+			if t.Feature != "" && (feature == "" || s.TaskConf > s.FeatureConf) {
+				feature = t.Feature
+			}
+		}
+	}
+	return feature, task, phase
 }
 
 // TaskKeys returns the feature and phase known for a task.
@@ -154,10 +176,18 @@ func (e *Engine) session(ctx context.Context, id string, create bool) *sessionSt
 	if s, ok := e.sessions.get(id, now); ok {
 		return s
 	}
-	s := &sessionState{}
-	if !load(ctx, e, keySession+id, s) && !create {
+	if _, ok := e.absent[id]; ok && !create {
 		return nil
 	}
+	s := &sessionState{}
+	if !load(ctx, e, keySession+id, s) && !create {
+		if len(e.absent) >= maxAbsent {
+			clear(e.absent)
+		}
+		e.absent[id] = struct{}{}
+		return nil
+	}
+	delete(e.absent, id)
 	e.evicted(keySession, e.sessions.put(id, s, now))
 	delete(e.deleted, keySession+id)
 	return s

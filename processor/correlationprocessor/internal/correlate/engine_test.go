@@ -3,6 +3,7 @@ package correlate
 import (
 	"context"
 	"maps"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -263,4 +264,107 @@ func TestFeatures(t *testing.T) {
 	for in, want := range tests {
 		assert.Equal(t, want, m.features(in), in)
 	}
+}
+
+// TestOrderIndependence: whatever order the evidence arrives in (all 5040
+// orders of seven facts, one batch each), the links
+// folded as the store folds them (best evidence, earliest time) are the same,
+// and so is the last record emitted per key.
+func TestOrderIndependence(t *testing.T) {
+	ts := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	in := []facts.Fact{
+		{Key: "task:f/AN-1", Event: facts.EventTaskStatus, Time: ts(50), FeatureID: "f", TaskID: "AN-1",
+			Payload: `{"session_ids":["s1"]}`},
+		sess(facts.EventToolUse, "tooluse:e", func(f *facts.Fact) {
+			f.Time, f.ToolName = ts(5), "Write"
+			f.Payload = `{"input":{"file_path":"/p/.claude/progress/f/phase-1.md","content":"AN-1 AN-2"}}`
+		}),
+		sess(facts.EventCommit, "commit:c1", func(f *facts.Fact) {
+			f.Time, f.CommitSHA = ts(10), "c1"
+			f.Payload = `{"subject":"AN-1, AN-2: both","branch":"main"}`
+		}),
+		sess(facts.EventCommit, "commit:c2", func(f *facts.Fact) {
+			f.Time, f.CommitSHA = ts(20), "c2"
+			f.Payload = `{"subject":"AN-1: one","branch":"main"}`
+		}),
+		sess(facts.EventPullRequest, "pr:u", func(f *facts.Fact) {
+			f.Time, f.PRURL, f.PRNumber = ts(40), "https://github.com/o/r/pull/7", 7
+		}),
+		sess(facts.EventAPIRequest, "req:late", func(f *facts.Fact) { f.Time, f.GitBranch = ts(30), "feat/AN-3" }),
+		sess(facts.EventAPIRequest, "req:early", func(f *facts.Fact) { f.Time, f.GitBranch = ts(2), "feat/AN-3" }),
+	}
+	type folded struct {
+		e    emitted
+		last facts.Fact
+	}
+	var want map[string]folded
+	permute(len(in), func(order []int) {
+		e := newEngine(t, nil)
+		got := map[string]folded{}
+		for _, i := range order {
+			ls, err := e.Process(context.Background(), []facts.Fact{in[i]})
+			require.NoError(t, err)
+			for _, l := range ls {
+				f := l.Fact
+				cur := emitted{Conf: f.Confidence, Source: f.LinkSource, Amb: f.Ambiguity, AtMs: f.Time.UnixMilli()}
+				old, ok := got[f.Key]
+				if ok {
+					if !cur.better(old.e) {
+						cur.Conf, cur.Source, cur.Amb = old.e.Conf, old.e.Source, old.e.Amb
+					}
+					cur.AtMs = min(cur.AtMs, old.e.AtMs)
+				}
+				got[f.Key] = folded{cur, f}
+			}
+		}
+		if want == nil {
+			want = got
+			return
+		}
+		require.Equal(t, slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(got)), "order %v", order)
+		for k := range want {
+			require.Equal(t, want[k], got[k], "order %v, link %s", order, k)
+		}
+	})
+	assert.Len(t, want, 13)
+	assert.Equal(t, emitted{Conf: 1, Source: facts.LinkExplicit, Amb: 1, AtMs: ts(5).UnixMilli()},
+		want["link:task:AN-1>session:s1"].e, "declared confidence, earliest evidence time")
+	assert.Equal(t, ts(2).UnixMilli(), want["link:task:AN-3>session:s1"].e.AtMs)
+}
+
+// permute calls fn with every permutation of 0..n-1 (Heap's algorithm).
+func permute(n int, fn func([]int)) {
+	a := make([]int, n)
+	for i := range a {
+		a[i] = i
+	}
+	var gen func(k int)
+	gen = func(k int) {
+		if k == 1 {
+			fn(append([]int(nil), a...))
+			return
+		}
+		for i := 0; i < k; i++ {
+			gen(k - 1)
+			if k%2 == 0 {
+				a[i], a[k-1] = a[k-1], a[i]
+			} else {
+				a[0], a[k-1] = a[k-1], a[0]
+			}
+		}
+	}
+	gen(n)
+}
+
+func TestSubagentInheritsThreadKeys(t *testing.T) {
+	e := newEngine(t, nil)
+	ctx := context.Background()
+	_, err := e.Process(ctx, []facts.Fact{
+		sess(facts.EventAPIRequest, "req:1", func(f *facts.Fact) { f.GitBranch = "feat/AN-7" }),
+		{Key: "req:2", Event: facts.EventAPIRequest, Time: t0, SessionID: "s1/agent-a", RootSessionID: "s1", Project: "/p"},
+	})
+	require.NoError(t, err)
+	k, ok := e.Keys(ctx, "s1/agent-a")
+	require.True(t, ok)
+	assert.Equal(t, Keys{Project: "/p", Root: "s1", Task: "AN-7"}, k)
 }

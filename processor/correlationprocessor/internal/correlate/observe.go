@@ -16,6 +16,9 @@ type edge struct {
 	source                         string
 	ambiguity                      float64
 	evidence                       string
+	// atMs overrides the evidence time (unix ms) when the evidence is a
+	// pair of facts; 0 means the time of the fact being observed.
+	atMs int64
 }
 
 // emitter collects the links found for one evidence fact.
@@ -29,7 +32,7 @@ type emitter struct {
 // emit appends the link unless the owner already emitted it with evidence
 // at least as good and as early. emitted is the owner's memory (a
 // session's or a task's).
-func (em *emitter) emit(mem *map[string]emitted, project string, l edge) bool {
+func (em *emitter) emit(mem *map[string]emitted, l edge) bool {
 	if l.fromID == "" || l.toID == "" {
 		return false
 	}
@@ -37,7 +40,11 @@ func (em *emitter) emit(mem *map[string]emitted, project string, l edge) bool {
 		l.ambiguity = 1
 	}
 	key := linkKey(l.fromType, l.fromID, l.toType, l.toID)
-	cur := emitted{Conf: l.conf, Source: l.source, Amb: l.ambiguity, Evidence: l.evidence, AtMs: em.f.Time.UnixMilli()}
+	at := l.atMs
+	if at == 0 {
+		at = em.f.Time.UnixMilli()
+	}
+	cur := emitted{Conf: l.conf, Source: l.source, Amb: l.ambiguity, Evidence: l.evidence, AtMs: at}
 	prev, seen := (*mem)[key]
 	if seen && !cur.better(prev) && cur.AtMs >= prev.AtMs {
 		return false
@@ -57,7 +64,9 @@ func (em *emitter) emit(mem *map[string]emitted, project string, l edge) bool {
 	}
 	// The record carries everything emitted for the link so far, merged as
 	// the store merges it, so the last record of a key — what
-	// telemetry_events keeps — does not depend on arrival order either.
+	// telemetry_events keeps — does not depend on arrival order either. It
+	// carries no project for the same reason: evidence from progress files
+	// and from sessions may disagree on it.
 	payload, _ := json.Marshal(struct {
 		Evidence string `json:"evidence"`
 	}{next.Evidence})
@@ -65,7 +74,6 @@ func (em *emitter) emit(mem *map[string]emitted, project string, l edge) bool {
 		Key:          "link:" + key,
 		Event:        facts.EventLink,
 		Time:         time.UnixMilli(next.AtMs).UTC(),
-		Project:      project,
 		LinkFromType: l.fromType,
 		LinkFromID:   l.fromID,
 		LinkToType:   l.toType,
@@ -90,7 +98,7 @@ func (em *emitter) emit(mem *map[string]emitted, project string, l edge) bool {
 // sessionLink emits a link owned by session sid and keeps the session's best
 // task/feature up to date.
 func (em *emitter) sessionLink(sid string, s *sessionState, l edge) {
-	if !em.emit(&s.Emitted, s.Project, l) {
+	if !em.emit(&s.Emitted, l) {
 		return
 	}
 	em.e.markSession(sid)
@@ -103,13 +111,13 @@ func (em *emitter) sessionLink(sid string, s *sessionState, l edge) {
 }
 
 // featureTask emits feature→task, owned by the task.
-func (em *emitter) featureTask(ctx context.Context, feature, taskID string, conf float64, evidence, project string) {
+func (em *emitter) featureTask(ctx context.Context, feature, taskID string, conf float64, evidence string) {
 	t := em.e.task(ctx, taskID, true)
 	if conf > t.FeatureConf {
 		t.Feature, t.FeatureConf = feature, conf
 		em.e.markTask(taskID)
 	}
-	if em.emit(&t.Emitted, project, edge{facts.EntityFeature, feature, facts.EntityTask, taskID, conf, facts.LinkExplicit, 1, evidence}) {
+	if em.emit(&t.Emitted, edge{facts.EntityFeature, feature, facts.EntityTask, taskID, conf, facts.LinkExplicit, 1, evidence, 0}) {
 		em.e.markTask(taskID)
 	}
 }
@@ -136,11 +144,14 @@ func (e *Engine) observe(ctx context.Context, i int, f *facts.Fact, out []Link) 
 			e.markSession(sid)
 		}
 		if f.GitBranch != "" && f.GitBranch != s.Branch {
-			s.Branch = f.GitBranch
+			s.Branch, s.BranchTasks = f.GitBranch, e.m.taskIDs(f.GitBranch)
 			e.markSession(sid)
-			ids := e.m.taskIDs(f.GitBranch)
-			for _, id := range ids {
-				em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(ids)), evBranch})
+		}
+		// Every fact on the branch is evidence (emit keeps only what is new:
+		// better, or earlier than what was emitted).
+		if f.GitBranch != "" {
+			for _, id := range s.BranchTasks {
+				em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(s.BranchTasks)), evBranch, 0})
 			}
 		}
 	}
@@ -162,7 +173,7 @@ func (e *Engine) observe(ctx context.Context, i int, f *facts.Fact, out []Link) 
 		if s != nil {
 			feats := e.m.features(f.FilePath)
 			for _, feat := range feats {
-				em.sessionLink(sid, s, edge{facts.EntityFeature, feat, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(feats)), evProgressEdit})
+				em.sessionLink(sid, s, edge{facts.EntityFeature, feat, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(feats)), evProgressEdit, 0})
 			}
 		}
 	case facts.EventToolUse:
@@ -194,11 +205,11 @@ func (e *Engine) observeTask(ctx context.Context, em *emitter, f *facts.Fact) {
 		e.markTask(id)
 	}
 	if feature != "" {
-		em.featureTask(ctx, feature, id, ConfDeclared, evTaskFile, f.Project)
+		em.featureTask(ctx, feature, id, ConfDeclared, evTaskFile)
 	}
 	for _, sid := range e.declared(f) {
 		s := e.session(ctx, sid, true)
-		em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfDeclared, facts.LinkExplicit, 1, evFrontMatter})
+		em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfDeclared, facts.LinkExplicit, 1, evFrontMatter, 0})
 	}
 }
 
@@ -209,7 +220,7 @@ func (e *Engine) observeFeature(ctx context.Context, em *emitter, f *facts.Fact)
 	}
 	for _, sid := range e.declared(f) {
 		s := e.session(ctx, sid, true)
-		em.sessionLink(sid, s, edge{facts.EntityFeature, feature, facts.EntitySession, sid, ConfDeclared, facts.LinkExplicit, 1, evFrontMatter})
+		em.sessionLink(sid, s, edge{facts.EntityFeature, feature, facts.EntitySession, sid, ConfDeclared, facts.LinkExplicit, 1, evFrontMatter, 0})
 	}
 }
 
@@ -234,28 +245,30 @@ func (e *Engine) observeCommit(em *emitter, f *facts.Fact, sid string, s *sessio
 	if branch == "" {
 		branch = s.Branch
 	}
-	n := len(s.Commits)
-	s.addCommit(commitRef{SHA: sha, Branch: branch})
-	if len(s.Commits) != n {
+	ref := commitRef{SHA: sha, Branch: branch, AtMs: f.Time.UnixMilli()}
+	if s.addCommit(ref) {
 		e.markSession(sid)
 	}
-	em.sessionLink(sid, s, edge{facts.EntitySession, sid, facts.EntityCommit, sha, ConfDeclared, facts.LinkExplicit, 1, evMadeIn})
+	em.sessionLink(sid, s, edge{facts.EntitySession, sid, facts.EntityCommit, sha, ConfDeclared, facts.LinkExplicit, 1, evMadeIn, 0})
+	for _, p := range s.PRs {
+		em.commitPR(sid, s, ref, p)
+	}
 
 	if ids := e.m.taskIDs(p.Subject); len(ids) > 0 {
 		for _, id := range ids {
-			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntityCommit, sha, ConfCommitSubject, facts.LinkExplicit, share(len(ids)), evCommitSubject})
-			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfCommitSubject, facts.LinkExplicit, share(len(ids)), evCommitSubject})
+			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntityCommit, sha, ConfCommitSubject, facts.LinkExplicit, share(len(ids)), evCommitSubject, 0})
+			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfCommitSubject, facts.LinkExplicit, share(len(ids)), evCommitSubject, 0})
 		}
 		return
 	}
 	if ids := e.m.taskIDs(branch); len(ids) > 0 {
 		for _, id := range ids {
-			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntityCommit, sha, ConfExplicit, facts.LinkExplicit, share(len(ids)), evBranch})
+			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntityCommit, sha, ConfExplicit, facts.LinkExplicit, share(len(ids)), evBranch, 0})
 		}
 		return
 	}
 	if s.Task != "" && s.TaskConf >= ConfExplicit {
-		em.sessionLink(sid, s, edge{facts.EntityTask, s.Task, facts.EntityCommit, sha, ConfSessionTask, facts.LinkInferred, 1, evSessionTask})
+		em.sessionLink(sid, s, edge{facts.EntityTask, s.Task, facts.EntityCommit, sha, ConfSessionTask, facts.LinkInferred, 1, evSessionTask, 0})
 	}
 }
 
@@ -264,22 +277,36 @@ func (e *Engine) observePR(em *emitter, f *facts.Fact, sid string, s *sessionSta
 	if pr == "" {
 		return
 	}
-	if f.PRNumber != 0 && (s.PRNumber != f.PRNumber || s.PRURL != f.PRURL) {
-		s.PRNumber, s.PRURL = f.PRNumber, f.PRURL
+	if f.PRNumber != 0 && s.PRNumber != f.PRNumber {
+		s.PRNumber = f.PRNumber
 		e.markSession(sid)
 	}
-	em.sessionLink(sid, s, edge{facts.EntitySession, sid, facts.EntityPullRequest, pr, ConfDeclared, facts.LinkExplicit, 1, evMadeIn})
+	em.sessionLink(sid, s, edge{facts.EntitySession, sid, facts.EntityPullRequest, pr, ConfDeclared, facts.LinkExplicit, 1, evMadeIn, 0})
 	branch := f.GitBranch
 	if branch == "" {
 		branch = s.Branch
 	}
+	ref := prRef{ID: pr, Branch: branch, AtMs: f.Time.UnixMilli()}
+	if s.addPR(ref) {
+		e.markSession(sid)
+	}
 	for _, c := range s.Commits {
-		switch {
-		case c.Branch != "" && branch != "" && c.Branch == branch:
-			em.sessionLink(sid, s, edge{facts.EntityCommit, c.SHA, facts.EntityPullRequest, pr, ConfExplicit, facts.LinkExplicit, 1, evPRBranch})
-		case c.Branch == "" || branch == "":
-			em.sessionLink(sid, s, edge{facts.EntityCommit, c.SHA, facts.EntityPullRequest, pr, ConfPrompt, facts.LinkInferred, 1, evPRSession})
-		}
+		em.commitPR(sid, s, c, ref)
+	}
+}
+
+// commitPR links a commit and a PR of the same session: explicit when both
+// are on the same branch (the PR is opened from it, or the commit pushed to
+// it), inferred when either branch is unknown, not at all when they differ.
+// Called from both sides, so the order they arrive in does not matter.
+// The evidence time is the later of the two: when both were known.
+func (em *emitter) commitPR(sid string, s *sessionState, c commitRef, p prRef) {
+	at := max(c.AtMs, p.AtMs)
+	switch {
+	case c.Branch != "" && p.Branch != "" && c.Branch == p.Branch:
+		em.sessionLink(sid, s, edge{facts.EntityCommit, c.SHA, facts.EntityPullRequest, p.ID, ConfExplicit, facts.LinkExplicit, 1, evPRBranch, at})
+	case c.Branch == "" || p.Branch == "":
+		em.sessionLink(sid, s, edge{facts.EntityCommit, c.SHA, facts.EntityPullRequest, p.ID, ConfPrompt, facts.LinkInferred, 1, evPRSession, at})
 	}
 }
 
@@ -310,14 +337,14 @@ func (e *Engine) observeToolUse(ctx context.Context, em *emitter, f *facts.Fact,
 		}
 		ids := e.m.taskIDs(strings.Join(content, "\n"))
 		for _, id := range ids {
-			em.featureTask(ctx, feats[0], id, ConfExplicit, evProgressEdit, s.Project)
-			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(ids)), evProgressEdit})
+			em.featureTask(ctx, feats[0], id, ConfExplicit, evProgressEdit)
+			em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfExplicit, facts.LinkExplicit, share(len(ids)), evProgressEdit, 0})
 		}
 		return
 	}
 	feats := e.m.features(strings.Join(allStrings(in.Input, nil), "\n"))
 	for _, feat := range feats {
-		em.sessionLink(sid, s, edge{facts.EntityFeature, feat, facts.EntitySession, sid, ConfRead, facts.LinkInferred, share(len(feats)), evRead})
+		em.sessionLink(sid, s, edge{facts.EntityFeature, feat, facts.EntitySession, sid, ConfRead, facts.LinkInferred, share(len(feats)), evRead, 0})
 	}
 }
 
@@ -338,6 +365,6 @@ func (e *Engine) observePrompt(ctx context.Context, em *emitter, f *facts.Fact, 
 		}
 	}
 	for _, id := range known {
-		em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfPrompt, facts.LinkInferred, share(len(known)), evPrompt})
+		em.sessionLink(sid, s, edge{facts.EntityTask, id, facts.EntitySession, sid, ConfPrompt, facts.LinkInferred, share(len(known)), evPrompt, 0})
 	}
 }

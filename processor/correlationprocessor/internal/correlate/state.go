@@ -8,6 +8,8 @@ type sessionState struct {
 	Project string `json:"project,omitempty"`
 	Root    string `json:"root,omitempty"`
 	Branch  string `json:"branch,omitempty"`
+	// BranchTasks are the task ids in Branch.
+	BranchTasks []string `json:"branch_tasks,omitempty"`
 
 	// The best-supported feature and task so far (highest confidence; the
 	// first one on a tie), used for the keys put on the session's records.
@@ -16,10 +18,11 @@ type sessionState struct {
 	Task        string  `json:"task,omitempty"`
 	TaskConf    float64 `json:"task_conf,omitempty"`
 
-	// Commits made in the session (the latest maxCommits), for commit→PR links.
+	// Commits and PRs made in the session (the latest maxCommits / maxPRs),
+	// for commit→PR links; PRNumber is the latest PR's number.
 	Commits  []commitRef `json:"commits,omitempty"`
+	PRs      []prRef     `json:"prs,omitempty"`
 	PRNumber int64       `json:"pr_number,omitempty"`
-	PRURL    string      `json:"pr_url,omitempty"`
 
 	// Emitted maps a link key to the best evidence emitted for it and the
 	// earliest evidence time, so a link is emitted again only when evidence
@@ -30,6 +33,7 @@ type sessionState struct {
 type commitRef struct {
 	SHA    string `json:"sha"`
 	Branch string `json:"branch,omitempty"`
+	AtMs   int64  `json:"at,omitempty"` // when it was made (unix ms)
 }
 
 // taskState is what the engine remembers about a task (from progress files
@@ -42,23 +46,47 @@ type taskState struct {
 }
 
 const (
-	// maxCommits bounds the commits remembered per session.
+	// maxCommits and maxPRs bound the commits and PRs remembered per session.
 	maxCommits = 64
+	maxPRs     = 16
 	// maxEmitted bounds the emitted-link memory per entry; past it links are
 	// simply emitted again (harmless: the store de-duplicates them).
 	maxEmitted = 1024
 )
 
-func (s *sessionState) addCommit(c commitRef) {
+// addCommit remembers a commit and reports whether it was new.
+func (s *sessionState) addCommit(c commitRef) bool {
 	for _, old := range s.Commits {
 		if old.SHA == c.SHA {
-			return
+			return false
 		}
 	}
 	s.Commits = append(s.Commits, c)
 	if len(s.Commits) > maxCommits {
 		s.Commits = append(s.Commits[:0], s.Commits[len(s.Commits)-maxCommits:]...)
 	}
+	return true
+}
+
+type prRef struct {
+	ID     string `json:"id"`
+	Branch string `json:"branch,omitempty"`
+	AtMs   int64  `json:"at,omitempty"` // when it was opened (unix ms)
+}
+
+// addPR remembers a PR (the first branch it was seen on) and reports
+// whether it was new.
+func (s *sessionState) addPR(p prRef) bool {
+	for _, old := range s.PRs {
+		if old.ID == p.ID {
+			return false
+		}
+	}
+	s.PRs = append(s.PRs, p)
+	if len(s.PRs) > maxPRs {
+		s.PRs = append(s.PRs[:0], s.PRs[len(s.PRs)-maxPRs:]...)
+	}
+	return true
 }
 
 // emitted is what was emitted for one link: its best evidence (confidence,

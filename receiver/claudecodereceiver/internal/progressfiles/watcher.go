@@ -78,6 +78,11 @@ type Watcher struct {
 	files map[string]*fileState
 	tasks map[string]*taskMemo // feature/task -> last emitted observation
 	roots map[string][]string  // root as given -> roots to walk (itself, ancestors with .claude/progress)
+	// known is every project folder seen so far, persisted: after a
+	// restart the checkpointed backfill re-emits no old transcript lines,
+	// so Roots alone would forget projects without new sessions.
+	known       map[string]bool
+	knownLoaded bool
 }
 
 type fileState struct {
@@ -111,6 +116,7 @@ type taskMemo struct {
 const (
 	fileKeyPrefix = "claude_code.progress.file:"
 	taskKeyPrefix = "claude_code.progress.task:"
+	rootsKey      = "claude_code.progress.roots"
 )
 
 // New returns a Watcher.
@@ -130,7 +136,8 @@ func New(set Settings) *Watcher {
 	if set.PollInterval <= 0 {
 		set.PollInterval = 10 * time.Second
 	}
-	return &Watcher{set: set, files: map[string]*fileState{}, tasks: map[string]*taskMemo{}, roots: map[string][]string{}}
+	return &Watcher{set: set, files: map[string]*fileState{}, tasks: map[string]*taskMemo{}, roots: map[string][]string{},
+		known: map[string]bool{}}
 }
 
 // Run polls until ctx is cancelled.
@@ -162,6 +169,9 @@ type pending struct {
 // Poll reads every new or changed progress file once and emits their facts
 // in one batch.
 func (w *Watcher) Poll(ctx context.Context) error {
+	if err := w.rememberRoots(ctx); err != nil {
+		return err
+	}
 	var batch []facts.Fact
 	var commits []pending
 	for _, t := range w.discover() {
@@ -434,7 +444,11 @@ func (w *Watcher) excluded(abs, rel string, absInclude bool) bool {
 // root and the home folder, and minus folders inside another walked folder.
 func (w *Watcher) walkRoots() []string {
 	var all []string
-	for _, r := range w.set.Roots() {
+	given := w.set.Roots()
+	for r := range w.known {
+		given = append(given, r)
+	}
+	for _, r := range given {
 		if r == "" || !filepath.IsAbs(r) {
 			continue
 		}
@@ -455,6 +469,41 @@ func (w *Watcher) walkRoots() []string {
 		out = append(out, r)
 	}
 	return out
+}
+
+// rememberRoots adds the current project folders to the persisted list.
+func (w *Watcher) rememberRoots(ctx context.Context) error {
+	if !w.knownLoaded {
+		raw, err := w.set.Persister.Get(ctx, rootsKey)
+		if err != nil {
+			return err
+		}
+		var list []string
+		if raw != nil {
+			_ = json.Unmarshal(raw, &list) // corrupt: relearned from transcripts
+		}
+		for _, r := range list {
+			w.known[r] = true
+		}
+		w.knownLoaded = true
+	}
+	added := false
+	for _, r := range w.set.Roots() {
+		if r != "" && !w.known[r] {
+			w.known[r] = true
+			added = true
+		}
+	}
+	if !added {
+		return nil
+	}
+	list := make([]string, 0, len(w.known))
+	for r := range w.known {
+		list = append(list, r)
+	}
+	slices.Sort(list)
+	raw, _ := json.Marshal(list)
+	return w.set.Persister.SetAll(ctx, map[string][]byte{rootsKey: raw})
 }
 
 func (w *Watcher) expandRoot(r string) []string {

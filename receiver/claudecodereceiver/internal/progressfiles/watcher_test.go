@@ -184,7 +184,9 @@ func TestPollRefusedThenRetried(t *testing.T) {
 	w := f.watcher()
 	f.sink.fail = true
 	require.Error(t, w.Poll(ctx))
-	assert.Empty(t, f.mem.m, "nothing remembered before the pipeline accepted")
+	for k := range f.mem.m {
+		assert.Equal(t, rootsKey, k, "no file or task state remembered before the pipeline accepted")
+	}
 	require.NoError(t, w.Poll(ctx))
 	ms := itoa(mtime0.UnixMilli())
 	assert.Equal(t, []string{"feature:feat:feat/phase-1-progress.md", "task:feat/T1:done@" + ms, "task:feat/T2:pending@" + ms}, f.sink.keys())
@@ -200,6 +202,15 @@ func TestRestart(t *testing.T) {
 	// Same storage: nothing new.
 	require.NoError(t, f.watcher().Poll(ctx))
 	assert.Empty(t, f.sink.keys())
+
+	// A restart whose transcripts name no project yet still watches the
+	// projects seen before.
+	w := f.watcher()
+	w.set.Roots = func() []string { return nil }
+	writeFile(t, f.file, strings.Replace(phase1, "status: pending", "status: done", 1), mtime0.Add(time.Hour))
+	require.NoError(t, w.Poll(ctx))
+	assert.Equal(t, []string{"feature:feat:feat/phase-1-progress.md", "task:feat/T2:done@" + itoa(mtime0.Add(time.Hour).UnixMilli())}, f.sink.keys())
+	writeFile(t, f.file, phase1, mtime0) // back to the first content and mtime
 
 	// Storage lost: the same keys again (the store absorbs them).
 	f.mem = newMem()

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+)
+
+// CycleTimes is the commit → PR cycle time of the PRs created in the window.
+//
+// A PR's commits are the stored commits made at or before its creation
+// either in the same thread (root session) or on the same branch of the same
+// project: the commit's branch (from git's output, else its session's) equals
+// the branch of the PR's session. Default branches (main, master) only match
+// within the thread, since unrelated work lands there. The cycle time is PR
+// creation minus the earliest of those commits; null when there is none.
+type CycleTimes struct {
+	PRs        int       `json:"prs"`         // PRs in scope, before paging
+	WithCommit int       `json:"with_commit"` // of those, the ones with a cycle time
+	MeanMs     *int64    `json:"mean_ms"`     // rounded down
+	MedianMs   *int64    `json:"median_ms"`   // lower median
+	Rows       []PRCycle `json:"rows"`
+}
+
+// PRCycle is one PR's cycle.
+type PRCycle struct {
+	URL           string `json:"url"`
+	Number        int64  `json:"number"`
+	SessionID     string `json:"session_id"`
+	Project       string `json:"project"`
+	Branch        string `json:"branch"`
+	CreatedMs     int64  `json:"created_ms"`
+	Commits       int64  `json:"commits"`
+	FirstCommit   string `json:"first_commit"`
+	FirstCommitMs *int64 `json:"first_commit_ms"`
+	CycleMs       *int64 `json:"cycle_ms"`
+}
+
+type cycleCommit struct {
+	sha, thread, project, branch string
+	at                           int64
+}
+
+// CycleTimes computes the commit → PR cycle of each PR in scope, oldest PR
+// first.
+func (s *Store) CycleTimes(ctx context.Context, q InsightQuery) (*CycleTimes, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	type sess struct{ thread, project, branch string }
+	sessions := map[string]sess{}
+	err := s.queryRows(ctx, "cycle time", "SELECT session_id, root_session_id, project, git_branch FROM sessions", nil,
+		func(r *sql.Rows) error {
+			var id, root string
+			var x sess
+			if err := r.Scan(&id, &root, &x.project, &x.branch); err != nil {
+				return err
+			}
+			x.thread = threadOf(id, root)
+			sessions[id] = x
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	var commits []cycleCommit
+	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at, payload_json
+FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at, fact_key`, nil, func(r *sql.Rows) error {
+		var key, sid, root, payload string
+		var c cycleCommit
+		if err := r.Scan(&key, &sid, &root, &c.project, &c.at, &payload); err != nil {
+			return err
+		}
+		c.sha = strings.TrimPrefix(key, "commit:")
+		c.thread = threadOf(sid, root)
+		var p struct {
+			Branch string `json:"branch"`
+		}
+		_ = json.Unmarshal([]byte(payload), &p)
+		c.branch = p.Branch
+		if x, ok := sessions[sid]; ok {
+			if c.branch == "" {
+				c.branch = x.branch
+			}
+			c.thread = x.thread
+			if c.project == "" {
+				c.project = x.project
+			}
+		}
+		commits = append(commits, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "occurred_at", q.Start, q.End)
+	var rows []PRCycle
+	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at
+FROM telemetry_events WHERE `+where+` ORDER BY occurred_at, fact_key`, args, func(r *sql.Rows) error {
+		var key, sid, root string
+		var pr PRCycle
+		if err := r.Scan(&key, &sid, &root, &pr.Project, &pr.CreatedMs); err != nil {
+			return err
+		}
+		pr.URL, pr.SessionID = strings.TrimPrefix(key, "pr:"), sid
+		pr.Number = prNumber(pr.URL)
+		thread := threadOf(sid, root)
+		if x, ok := sessions[sid]; ok {
+			thread, pr.Branch = x.thread, x.branch
+			if pr.Project == "" {
+				pr.Project = x.project
+			}
+		}
+		if !q.hasProject(pr.Project) {
+			return nil
+		}
+		defaultBranch := pr.Branch == "main" || pr.Branch == "master"
+		for _, c := range commits { // time order: the first match is the earliest
+			if c.at > pr.CreatedMs {
+				break
+			}
+			sameBranch := pr.Branch != "" && !defaultBranch && c.branch == pr.Branch && c.project == pr.Project
+			if c.thread != thread && !sameBranch {
+				continue
+			}
+			if pr.Commits == 0 {
+				first, cycle := c.at, pr.CreatedMs-c.at
+				pr.FirstCommit, pr.FirstCommitMs, pr.CycleMs = c.sha, &first, &cycle
+			}
+			pr.Commits++
+		}
+		rows = append(rows, pr)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &CycleTimes{PRs: len(rows), Rows: []PRCycle{}}
+	var cycles []int64
+	var sum int64
+	for _, pr := range rows {
+		if pr.CycleMs != nil {
+			cycles = append(cycles, *pr.CycleMs)
+			sum += *pr.CycleMs
+		}
+	}
+	if out.WithCommit = len(cycles); len(cycles) > 0 {
+		sort.Slice(cycles, func(i, j int) bool { return cycles[i] < cycles[j] })
+		mean, median := sum/int64(len(cycles)), cycles[(len(cycles)-1)/2]
+		out.MeanMs, out.MedianMs = &mean, &median
+	}
+	out.Rows = append(out.Rows, page(rows, q.Limit, q.Offset)...)
+	return out, nil
+}
