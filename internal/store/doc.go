@@ -33,6 +33,9 @@
 //	tasks               current state per (feature, task) = latest observation (tasks.go)
 //	features            ccdash.feature (newest fact wins) + task counters and status
 //	                    summary recomputed from tasks
+//	tool_inputs         input hash and Bash command class of ccdash.tool_use and
+//	                    claude_code.tool_result facts by tool_use_id (greater value
+//	                    wins); read by the insight queries (insights*.go)
 //
 // ccdash.session facts are not kept in telemetry_events: their key repeats
 // with a growing span, so a replace-on-key row would depend on arrival order;

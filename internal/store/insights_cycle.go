@@ -97,6 +97,16 @@ FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at,
 	if err != nil {
 		return nil, err
 	}
+	byThread := map[string][]*cycleCommit{}
+	byBranch := map[[2]string][]*cycleCommit{} // (project, branch)
+	for i := range commits {
+		c := &commits[i]
+		byThread[c.thread] = append(byThread[c.thread], c)
+		if c.branch != "" {
+			k := [2]string{c.project, c.branch}
+			byBranch[k] = append(byBranch[k], c)
+		}
+	}
 	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "occurred_at", q.Start, q.End)
 	var rows []PRCycle
 	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at
@@ -118,20 +128,27 @@ FROM telemetry_events WHERE `+where+` ORDER BY occurred_at, fact_key`, args, fun
 		if !q.hasProject(pr.Project) {
 			return nil
 		}
-		defaultBranch := pr.Branch == "main" || pr.Branch == "master"
-		for _, c := range commits { // time order: the first match is the earliest
-			if c.at > pr.CreatedMs {
-				break
-			}
-			sameBranch := pr.Branch != "" && !defaultBranch && c.branch == pr.Branch && c.project == pr.Project
-			if c.thread != thread && !sameBranch {
+		// Candidates: the thread's commits and the branch's (each time
+		// ordered); a commit in both counts once.
+		cands := byThread[thread]
+		if pr.Branch != "" && pr.Branch != "main" && pr.Branch != "master" {
+			cands = append(append([]*cycleCommit(nil), cands...), byBranch[[2]string{pr.Project, pr.Branch}]...)
+		}
+		seen := map[string]bool{}
+		for _, c := range cands {
+			if c.at > pr.CreatedMs || seen[c.sha] {
 				continue
 			}
-			if pr.Commits == 0 {
-				first, cycle := c.at, pr.CreatedMs-c.at
-				pr.FirstCommit, pr.FirstCommitMs, pr.CycleMs = c.sha, &first, &cycle
-			}
+			seen[c.sha] = true
 			pr.Commits++
+			if pr.FirstCommitMs == nil || c.at < *pr.FirstCommitMs || (c.at == *pr.FirstCommitMs && c.sha < pr.FirstCommit) {
+				first := c.at
+				pr.FirstCommit, pr.FirstCommitMs = c.sha, &first
+			}
+		}
+		if pr.FirstCommitMs != nil {
+			cycle := pr.CreatedMs - *pr.FirstCommitMs
+			pr.CycleMs = &cycle
 		}
 		rows = append(rows, pr)
 		return nil

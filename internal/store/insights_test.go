@@ -45,9 +45,13 @@ func topologyFacts() []facts.Fact {
 	s := apiFact("ms", "s", "claude-opus-4-6", at(2*time.Hour), u, 1)
 	s.Project = "/q"
 	task1, task2 := toolUse("task1", "r", "Task", at(2*time.Minute)), toolUse("task2", "r", "Task", at(4*time.Minute))
+	// task2 started r/agent-c (an agent_progress line named it), which never returned.
+	spawnC := facts.Fact{Key: "agentlink:r:c", Event: facts.EventSubagentLinked, Time: at(7 * time.Minute),
+		SessionID: "r", RootSessionID: "r", SessionType: facts.SessionMain, Project: "/p", AgentID: "c",
+		ToolUseID: "task2", Payload: `{"childSessionId":"r/agent-c","source":"agent_progress"}`}
 	return []facts.Fact{
 		apiFact("mr", "r", "claude-opus-4-6", at(time.Minute), u, 1),
-		task1, toolResult("task1", "r", at(3*time.Minute), false, 0), task2,
+		task1, toolResult("task1", "r", at(3*time.Minute), false, 0), task2, spawnC,
 		subAPI("ma", "r/agent-a", "r", "r", at(5*time.Minute), u, 1),
 		subAPI("mb", "r/agent-b", "r", "r", at(6*time.Minute), u, 1),
 		subAPI("mc", "r/agent-c", "r", "r", at(7*time.Minute), u, 1),
@@ -61,13 +65,14 @@ func topologyFacts() []facts.Fact {
 func TestTopology(t *testing.T) {
 	threadR := ThreadTopology{RootSessionID: "r", RootStored: true, Project: "/p",
 		FirstSeenMs: ms(time.Minute), LastSeenMs: ms(8 * time.Minute),
-		Sessions: 5, Subagents: 4, MaxFanOut: 3, MaxDepth: 2, Orphaned: []string{}, Unresolved: []string{"task2"}}
+		Sessions: 5, Subagents: 4, MaxFanOut: 3, MaxDepth: 2, Orphaned: []string{},
+		Unresolved: []UnresolvedSpawn{{ToolUseID: "task2", SessionID: "r", SubagentSessionID: "r/agent-c"}}}
 	threadO := ThreadTopology{RootSessionID: "o", RootStored: false, Project: "/p",
 		FirstSeenMs: ms(9 * time.Minute), LastSeenMs: ms(10 * time.Minute),
-		Sessions: 2, Subagents: 1, MaxFanOut: 1, MaxDepth: 1, Orphaned: []string{"o/agent-x"}, Unresolved: []string{}}
+		Sessions: 2, Subagents: 1, MaxFanOut: 1, MaxDepth: 1, Orphaned: []string{"o/agent-x"}, Unresolved: []UnresolvedSpawn{}}
 	threadS := ThreadTopology{RootSessionID: "s", RootStored: true, Project: "/q",
 		FirstSeenMs: ms(2 * time.Hour), LastSeenMs: ms(2 * time.Hour),
-		Sessions: 1, Orphaned: []string{}, Unresolved: []string{}}
+		Sessions: 1, Orphaned: []string{}, Unresolved: []UnresolvedSpawn{}}
 	tests := []struct {
 		name string
 		q    InsightQuery

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"sort"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
 )
 
 // Topology is the subagent structure of the threads in scope.
@@ -35,19 +38,28 @@ type TopologyTotals struct {
 //     read).
 //   - Unresolved lists spawning Task/Agent tool calls of the thread that
 //     have no result (the subagent never returned, or its result line is
-//     not stored).
+//     not stored), with the subagent session a subagent link
+//     (claude_code.subagent_completed) ties to the call.
 type ThreadTopology struct {
-	RootSessionID string   `json:"root_session_id"`
-	RootStored    bool     `json:"root_stored"`
-	Project       string   `json:"project"`
-	FirstSeenMs   *int64   `json:"first_seen_ms"`
-	LastSeenMs    *int64   `json:"last_seen_ms"`
-	Sessions      int64    `json:"sessions"` // stored sessions of the thread, root included
-	Subagents     int64    `json:"subagents"`
-	MaxFanOut     int64    `json:"max_fan_out"`
-	MaxDepth      int64    `json:"max_depth"`
-	Orphaned      []string `json:"orphaned_subagents"`
-	Unresolved    []string `json:"unresolved_spawns"` // tool_use ids
+	RootSessionID string            `json:"root_session_id"`
+	RootStored    bool              `json:"root_stored"`
+	Project       string            `json:"project"`
+	FirstSeenMs   *int64            `json:"first_seen_ms"`
+	LastSeenMs    *int64            `json:"last_seen_ms"`
+	Sessions      int64             `json:"sessions"` // stored sessions of the thread, root included
+	Subagents     int64             `json:"subagents"`
+	MaxFanOut     int64             `json:"max_fan_out"`
+	MaxDepth      int64             `json:"max_depth"`
+	Orphaned      []string          `json:"orphaned_subagents"`
+	Unresolved    []UnresolvedSpawn `json:"unresolved_spawns"`
+}
+
+// UnresolvedSpawn is a Task/Agent call without a result and the subagent
+// it started, when a subagent link names it ("" otherwise).
+type UnresolvedSpawn struct {
+	ToolUseID         string `json:"tool_use_id"`
+	SessionID         string `json:"session_id"` // the spawning session
+	SubagentSessionID string `json:"subagent_session_id"`
 }
 
 type topoSession struct {
@@ -80,7 +92,25 @@ func (s *Store) Topology(ctx context.Context, q InsightQuery) (*Topology, error)
 	if err != nil {
 		return nil, err
 	}
-	unresolved := map[string][]string{} // thread -> tool_use ids
+	children := map[string]string{} // spawning tool_use id -> subagent session
+	err = s.queryRows(ctx, "topology", "SELECT tool_use_id, payload_json FROM telemetry_events WHERE "+
+		eventIs(facts.EventSubagentLinked)+" AND tool_use_id <> '' ORDER BY fact_key", nil, func(r *sql.Rows) error {
+		var id, payload string
+		if err := r.Scan(&id, &payload); err != nil {
+			return err
+		}
+		var p struct {
+			Child string `json:"childSessionId"`
+		}
+		if json.Unmarshal([]byte(payload), &p) == nil && p.Child != "" && children[id] == "" {
+			children[id] = p.Child
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	unresolved := map[string][]UnresolvedSpawn{} // by thread
 	err = s.queryRows(ctx, "topology", `SELECT tool_use_id, session_id FROM tool_calls
 WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`, nil, func(r *sql.Rows) error {
 		var id, sid string
@@ -91,7 +121,7 @@ WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`,
 		if t := sessions[sid]; t != nil {
 			thread = t.thread
 		}
-		unresolved[thread] = append(unresolved[thread], id)
+		unresolved[thread] = append(unresolved[thread], UnresolvedSpawn{ToolUseID: id, SessionID: sid, SubagentSessionID: children[id]})
 		return nil
 	})
 	if err != nil {
@@ -100,13 +130,14 @@ WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`,
 
 	threads := map[string]*ThreadTopology{}
 	inScope := map[string]bool{}
-	fanOut := map[string]int64{}
+	fanOut := map[string]int64{}        // parent session -> direct subagents
+	parentThread := map[string]string{} // parent session -> the thread of its subagents
 	ids := sortedKeys(sessions)
 	for _, id := range ids {
 		t := sessions[id]
 		th := threads[t.thread]
 		if th == nil {
-			th = &ThreadTopology{RootSessionID: t.thread, Orphaned: []string{}, Unresolved: []string{}}
+			th = &ThreadTopology{RootSessionID: t.thread, Orphaned: []string{}, Unresolved: []UnresolvedSpawn{}}
 			threads[t.thread] = th
 		}
 		th.Sessions++
@@ -122,6 +153,7 @@ WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`,
 		if t.parent != "" {
 			th.Subagents++
 			fanOut[t.parent]++
+			parentThread[t.parent] = t.thread
 			th.MaxDepth = max(th.MaxDepth, t.depth)
 			if p := sessions[t.parent]; p == nil || !p.own {
 				th.Orphaned = append(th.Orphaned, id)
@@ -139,15 +171,8 @@ WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`,
 		}
 	}
 	for parent, n := range fanOut {
-		thread := parent
-		if p := sessions[parent]; p != nil {
-			thread = p.thread
-		} else if c := threads[parent]; c == nil {
-			continue // a missing parent outside any stored thread
-		}
-		if th := threads[thread]; th != nil {
-			th.MaxFanOut = max(th.MaxFanOut, n)
-		}
+		th := threads[parentThread[parent]]
+		th.MaxFanOut = max(th.MaxFanOut, n)
 	}
 	for thread, list := range unresolved {
 		if th := threads[thread]; th != nil {

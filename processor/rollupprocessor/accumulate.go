@@ -14,10 +14,12 @@ import (
 type batch struct {
 	p  *rollupProcessor
 	st *state
-	// watermark is the state's watermark when the batch began: whether a
+	// horizon is the state's horizon when the batch began: whether a
 	// window has closed is decided on it, so the points of one batch are
 	// never late relative to each other.
-	watermark int64
+	horizon int64
+	// logs: the batch is fact log records (logs.go), not metrics.
+	logs bool
 	newest    int64
 	touched   map[string]struct{}
 	gaps      map[string]*window // windows that closed before a point for them arrived
@@ -28,7 +30,7 @@ type batch struct {
 }
 
 func newBatch(p *rollupProcessor) *batch {
-	return &batch{p: p, st: p.st, watermark: p.st.Watermark, touched: map[string]struct{}{}, gaps: map[string]*window{}}
+	return &batch{p: p, st: p.st, horizon: p.st.Horizon, touched: map[string]struct{}{}, gaps: map[string]*window{}}
 }
 
 // delta is what one point adds to its windows.
@@ -43,8 +45,8 @@ type delta struct {
 
 // meta is what a window copies from its metric.
 type meta struct {
-	name, unit, desc          string
-	histogram, monotonic, dbl bool
+	name, unit, desc                string
+	histogram, monotonic, dbl, nano bool
 }
 
 func (b *batch) metric(res, scope string, m pmetric.Metric) {
@@ -252,7 +254,7 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 		if w == nil {
 			w = &window{
 				Metric: md.name, Unit: md.unit, Description: md.desc, Histogram: md.histogram, Monotonic: md.monotonic,
-				Double: md.dbl, Period: period, Start: start.UnixMilli(), End: end.UnixMilli(),
+				Double: md.dbl, Nano: md.nano, Period: period, Start: start.UnixMilli(), End: end.UnixMilli(),
 				Resource: res, Attributes: attrs, Bounds: d.bounds,
 			}
 			if b.closed(end) {
@@ -265,10 +267,7 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 				w.Buckets = make([]uint64, len(d.buckets))
 			}
 			b.st.Windows[key] = w
-			sk := md.name + "\x00" + period
-			if _, ok := b.st.Since[sk]; !ok {
-				b.st.Since[sk] = end.UnixMilli()
-			}
+			b.opened(md.name, period, start, end)
 		}
 		if md.histogram {
 			if !slices.Equal(w.Bounds, d.bounds) || len(w.Buckets) != len(d.buckets) {
@@ -296,7 +295,42 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 // closed reports whether a window ending at end had closed when the batch
 // began.
 func (b *batch) closed(end time.Time) bool {
-	return b.watermark > 0 && end.UnixNano()+int64(b.p.cfg.CloseAfter) <= b.watermark
+	return b.horizon > 0 && end.UnixNano()+int64(b.p.cfg.CloseAfter) <= b.horizon
+}
+
+// opened records where complete coverage of a metric and period begins when
+// a window opens:
+//   - metrics, and logs without complete_history: the end of the first
+//     window the state ever opened (it may lack points from before the
+//     state began); in logs mode sinceOf further starts coverage after
+//     CompleteAfter;
+//   - logs with complete_history: the pipeline fed every fact through this
+//     state, so coverage begins at the earliest window it opened.
+func (b *batch) opened(metric, period string, start, end time.Time) {
+	sk := metric + "\x00" + period
+	since, ok := b.st.Since[sk]
+	switch {
+	case b.logs && b.p.cfg.CompleteHistory:
+		if !ok || start.UnixMilli() < since {
+			b.st.Since[sk] = start.UnixMilli()
+		}
+	case !ok:
+		b.st.Since[sk] = end.UnixMilli()
+	}
+}
+
+// sinceOf is where complete coverage of a metric and period begins (unix
+// ms); ok is false while it is not known.
+func (b *batch) sinceOf(metric, period string) (int64, bool) {
+	since, ok := b.st.Since[metric+"\x00"+period]
+	if !ok || !b.logs || b.p.cfg.CompleteHistory {
+		return since, ok
+	}
+	if b.st.CompleteAfter == 0 {
+		return 0, false
+	}
+	_, end := windowOf(period, b.p.loc, time.Unix(0, b.st.CompleteAfter))
+	return max(since, end.UnixMilli()), true
 }
 
 // finish collects the touched windows for emission, then advances the
@@ -324,11 +358,22 @@ func (b *batch) finish() {
 		b.st.Watermark = b.newest
 		b.changed = true
 	}
+	if !b.holding() && b.st.Horizon < b.st.Watermark {
+		b.st.Horizon = b.st.Watermark
+		b.changed = true
+	}
+	if b.logs && !b.p.cfg.CompleteHistory && b.st.CompleteAfter == 0 && !b.holding() && b.st.Watermark > 0 {
+		b.st.CompleteAfter = b.st.Watermark
+		b.changed = true
+	}
 	for k, w := range b.st.Windows {
-		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Watermark && !b.st.Pending[k] {
+		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
 			delete(b.st.Windows, k)
 			b.changed = true
 		}
+	}
+	if b.logs {
+		b.dropClosedFacts()
 	}
 }
 
@@ -339,7 +384,7 @@ func (b *batch) delivered() {
 		delete(b.st.Pending, windowKey(w.Metric, w.Period, w.Start, w.Resource, w.Attributes))
 	}
 	for k, w := range b.st.Windows {
-		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Watermark && !b.st.Pending[k] {
+		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
 			delete(b.st.Windows, k)
 		}
 	}

@@ -102,6 +102,8 @@ func (b *batch) emit(out pmetric.Metrics) {
 				switch {
 				case e.gap:
 					dp.SetIntValue(0)
+				case w.Nano:
+					dp.SetDoubleValue(float64(w.Int) / 1e9)
 				case w.Double:
 					dp.SetDoubleValue(w.Value + float64(w.Int))
 				default:
@@ -123,7 +125,7 @@ func (b *batch) putWindowAttrs(attrs pcommon.Map, w *window, gap bool) {
 	attrs.PutStr(AttrPeriodStart, time.UnixMilli(w.Start).In(loc).Format(time.RFC3339))
 	attrs.PutStr(AttrPeriodEnd, time.UnixMilli(w.End).In(loc).Format(time.RFC3339))
 	attrs.PutStr(AttrPeriodTZ, b.p.cfg.Timezone)
-	if since, ok := b.st.Since[w.Metric+"\x00"+w.Period]; ok {
+	if since, ok := b.sinceOf(w.Metric, w.Period); ok {
 		attrs.PutStr(AttrSince, time.UnixMilli(since).In(loc).Format(time.RFC3339))
 	}
 	if gap {

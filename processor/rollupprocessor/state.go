@@ -40,11 +40,36 @@ type state struct {
 	// downstream: they are sent again with the next batch and stay open
 	// until they are delivered.
 	Pending map[string]bool `json:"pending,omitempty"`
+
+	// Horizon is the watermark windows are closed on (unix ns). It follows
+	// Watermark, except while a reporter is backfilling (Holds): then it
+	// stays put, so facts of a parallel backfill, which arrive out of time
+	// order, find their windows still open. Zero in states written before
+	// it existed: load sets it to Watermark.
+	Horizon int64 `json:"horizon,omitempty"`
+
+	// Logs mode (logs.go). Facts is what each fact key (tool calls: their
+	// tool_use_id) contributes to the open windows: the kept copy. It is
+	// dropped with the last window the fact counts in, so its size is bounded
+	// by the open windows.
+	Facts map[string]*factEntry `json:"facts,omitempty"`
+	// Resources interns the canonical resource attributes facts arrived
+	// with (factEntry.Res indexes it).
+	Resources []string `json:"resources,omitempty"`
+	// Holds are the reporters (claude_code receivers) whose latest progress
+	// fact said their backfill is not complete, with the wall time (unix ns)
+	// that fact arrived.
+	Holds map[string]int64 `json:"holds,omitempty"`
+	// CompleteAfter (logs mode without complete_history) is the watermark
+	// when the first batch outside a backfill was done: every fact the
+	// pipeline had seen before this processor may be older, so coverage
+	// begins after the windows containing it. Zero: not yet known.
+	CompleteAfter int64 `json:"complete_after,omitempty"`
 }
 
 func newState() *state {
 	return &state{Version: stateVersion, Streams: map[string]*stream{}, Windows: map[string]*window{}, Since: map[string]int64{},
-		Pending: map[string]bool{}}
+		Pending: map[string]bool{}, Facts: map[string]*factEntry{}, Holds: map[string]int64{}}
 }
 
 // stream is the high-water mark of one input stream (resource, scope,
@@ -70,6 +95,7 @@ type window struct {
 	Histogram   bool   `json:"histogram,omitempty"`
 	Monotonic   bool   `json:"monotonic,omitempty"`
 	Double      bool   `json:"double,omitempty"`
+	Nano        bool   `json:"nano,omitempty"` // Int counts 1e-9 of the unit (logs-mode cost): the value is Int/1e9
 	Period      string `json:"period"`
 	Start       int64  `json:"start"` // unix ms
 	End         int64  `json:"end"`   // unix ms, exclusive
@@ -158,6 +184,15 @@ func load(ctx context.Context, client storage.Client) (*state, error) {
 	}
 	if st.Pending == nil {
 		st.Pending = map[string]bool{}
+	}
+	if st.Facts == nil {
+		st.Facts = map[string]*factEntry{}
+	}
+	if st.Holds == nil {
+		st.Holds = map[string]int64{}
+	}
+	if st.Horizon == 0 {
+		st.Horizon = st.Watermark
 	}
 	return st, nil
 }
