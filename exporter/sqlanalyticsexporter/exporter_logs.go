@@ -53,14 +53,18 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		var natives []facts.Fact
 		natives, skipped = nativeFacts(ld)
 		batch = append(batch, natives...)
+		skipped -= countRollupRecords(ld) // stored below (exporter_logs_rollup.go)
 	}
 	if skipped > 0 && e.skipped == 0 {
 		e.settings.Logger.Info("Ignoring log records that are neither ccdash facts nor native Claude Code events",
 			zap.Int("count", skipped))
 	}
 	e.skipped += int64(skipped)
-	if len(batch) == 0 {
-		return nil
+	if len(batch) > 0 {
+		if err := e.store.Write(ctx, batch); err != nil {
+			return err
+		}
 	}
-	return e.store.Write(ctx, batch)
+	// The rollup processor's window totals, after the facts they count.
+	return e.writeRollupRecords(ctx, ld)
 }

@@ -14,9 +14,10 @@ import (
 //
 // A PR's commits are the stored commits made at or before its creation
 // either in the same thread (root session) or on the same branch of the same
-// project: the commit's branch (from git's output, else its session's) equals
-// the branch of the PR's session. Default branches (main, master) only match
-// within the thread, since unrelated work lands there. The cycle time is PR
+// project. A commit's branch is the one git printed, else its transcript
+// line's, else its session's; a PR's is its transcript line's, else its
+// session's. Default branches (main, master) only match within the thread,
+// since unrelated work lands there. The cycle time is PR
 // creation minus the earliest of those commits; null when there is none.
 type CycleTimes struct {
 	PRs        int       `json:"prs"`         // PRs in scope, before paging
@@ -77,11 +78,19 @@ FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at,
 		}
 		c.sha = strings.TrimPrefix(key, "commit:")
 		c.thread = threadOf(sid, root)
+		// payload_json (rows.go payloadJSON): the branch git printed is in
+		// the nested payload; git_branch is the transcript line's.
 		var p struct {
-			Branch string `json:"branch"`
+			GitBranch string `json:"git_branch"`
+			Payload   struct {
+				Branch string `json:"branch"`
+			} `json:"payload"`
 		}
 		_ = json.Unmarshal([]byte(payload), &p)
-		c.branch = p.Branch
+		c.branch = p.Payload.Branch
+		if c.branch == "" {
+			c.branch = p.GitBranch
+		}
 		if x, ok := sessions[sid]; ok {
 			if c.branch == "" {
 				c.branch = x.branch
@@ -109,18 +118,26 @@ FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at,
 	}
 	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "occurred_at", q.Start, q.End)
 	var rows []PRCycle
-	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at
+	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at, payload_json
 FROM telemetry_events WHERE `+where+` ORDER BY occurred_at, fact_key`, args, func(r *sql.Rows) error {
-		var key, sid, root string
+		var key, sid, root, payload string
 		var pr PRCycle
-		if err := r.Scan(&key, &sid, &root, &pr.Project, &pr.CreatedMs); err != nil {
+		if err := r.Scan(&key, &sid, &root, &pr.Project, &pr.CreatedMs, &payload); err != nil {
 			return err
 		}
 		pr.URL, pr.SessionID = strings.TrimPrefix(key, "pr:"), sid
 		pr.Number = prNumber(pr.URL)
+		var p struct {
+			GitBranch string `json:"git_branch"`
+		}
+		_ = json.Unmarshal([]byte(payload), &p)
+		pr.Branch = p.GitBranch
 		thread := threadOf(sid, root)
 		if x, ok := sessions[sid]; ok {
-			thread, pr.Branch = x.thread, x.branch
+			thread = x.thread
+			if pr.Branch == "" {
+				pr.Branch = x.branch
+			}
 			if pr.Project == "" {
 				pr.Project = x.project
 			}

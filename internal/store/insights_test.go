@@ -264,7 +264,7 @@ func TestToolInputsOrderIndependent(t *testing.T) {
 
 // cycleFacts: session w (branch feat/x) commits at 10 and 20 and opens PR 5
 // at 30 (and commits again at 50); session w2, another thread on feat/x,
-// committed at 5. Session m committed on main at 1; session v on main
+// committed at 5 (git printed feat/x, its line said main). Session m committed on main at 1; session v on main
 // commits at 35 and opens PR 6 at 40. Session n opens PR 7 at 45 without
 // commits.
 func cycleFacts() []facts.Fact {
@@ -273,6 +273,10 @@ func cycleFacts() []facts.Fact {
 			SessionID: session, RootSessionID: session, SessionType: facts.SessionMain, Project: "/p", GitBranch: branch,
 			CommitSHA: sha, ToolName: "Bash", Payload: `{"subject":"s","branch":"` + branch + `"}`}
 	}
+	// w2's transcript line still says main (git checkout -b ran in the same
+	// command): the branch git printed counts.
+	w2 := commit("bbb1", "w2", "feat/x", 5)
+	w2.GitBranch = "main"
 	pr := func(n, session, branch string, minute int) facts.Fact {
 		url := "https://github.com/o/r/pull/" + n
 		return facts.Fact{Key: "pr:" + url, Event: facts.EventPullRequest, Time: at(time.Duration(minute) * time.Minute),
@@ -281,7 +285,7 @@ func cycleFacts() []facts.Fact {
 	}
 	return []facts.Fact{
 		commit("aaa1", "w", "feat/x", 10), commit("aaa2", "w", "feat/x", 20), pr("5", "w", "feat/x", 30),
-		commit("aaa3", "w", "feat/x", 50), commit("bbb1", "w2", "feat/x", 5),
+		commit("aaa3", "w", "feat/x", 50), w2,
 		commit("ccc1", "m", "main", 1), commit("ddd1", "v", "main", 35), pr("6", "v", "main", 40),
 		pr("7", "n", "feat/y", 45),
 	}

@@ -99,11 +99,13 @@ func (s *Store) Topology(ctx context.Context, q InsightQuery) (*Topology, error)
 		if err := r.Scan(&id, &payload); err != nil {
 			return err
 		}
-		var p struct {
-			Child string `json:"childSessionId"`
+		var p struct { // payload_json nests the fact's Payload (rows.go payloadJSON)
+			Payload struct {
+				Child string `json:"childSessionId"`
+			} `json:"payload"`
 		}
-		if json.Unmarshal([]byte(payload), &p) == nil && p.Child != "" && children[id] == "" {
-			children[id] = p.Child
+		if json.Unmarshal([]byte(payload), &p) == nil && p.Payload.Child != "" && children[id] == "" {
+			children[id] = p.Payload.Child
 		}
 		return nil
 	})

@@ -19,12 +19,12 @@ type batch struct {
 	// never late relative to each other.
 	horizon int64
 	// logs: the batch is fact log records (logs.go), not metrics.
-	logs bool
-	newest    int64
-	touched   map[string]struct{}
-	gaps      map[string]*window // windows that closed before a point for them arrived
-	out       []*window          // touched windows, in key order (finish)
-	changed   bool
+	logs    bool
+	newest  int64
+	touched map[string]struct{}
+	gaps    map[string]*window // windows that closed before a point for them arrived
+	out     []*window          // touched windows, in key order (finish)
+	changed bool
 
 	late, replayed, skipped int64
 }

@@ -33,6 +33,17 @@ type Config struct {
 	// StorageID names a storage extension (e.g. file_storage) that keeps
 	// open windows and stream high-water marks across restarts.
 	StorageID *component.ID `mapstructure:"storage"`
+	// CompleteHistory (logs pipelines only) declares that this processor
+	// sees every fact the store holds: it was in the pipeline from the
+	// first fact on, with storage (a fresh install, or a receiver re-reading
+	// the whole history). Coverage then begins at the earliest window, so
+	// the API can answer history from rollups. Without it coverage begins
+	// after the newest event of the first backfill the processor saw.
+	CompleteHistory bool `mapstructure:"complete_history"`
+	// BackfillHold is how long a reporter that said its backfill is not
+	// complete keeps windows open without sending another progress fact
+	// (logs pipelines only). 0 disables holding.
+	BackfillHold time.Duration `mapstructure:"backfill_hold"`
 
 	_ struct{}
 }
@@ -60,6 +71,12 @@ func (c *Config) Validate() error {
 	}
 	if c.CloseAfter < 0 {
 		errs = append(errs, errors.New("close_after must not be negative"))
+	}
+	if c.BackfillHold < 0 {
+		errs = append(errs, errors.New("backfill_hold must not be negative"))
+	}
+	if c.CompleteHistory && c.StorageID == nil {
+		errs = append(errs, errors.New("complete_history needs storage: without it a restart would claim windows it restarted from zero"))
 	}
 	return errors.Join(errs...)
 }

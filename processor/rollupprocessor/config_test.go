@@ -28,18 +28,21 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id: component.NewIDWithName(metadata.Type, "custom"),
 			want: &Config{
-				Periods:    []string{PeriodDaily, PeriodWeekly},
-				Timezone:   "Europe/Berlin",
-				Metrics:    []string{"claude_code.token.usage", "claude_code.cost.usage"},
-				CloseAfter: 48 * time.Hour,
-				KeepInput:  true,
-				StorageID:  &storageID,
+				Periods:         []string{PeriodDaily, PeriodWeekly},
+				Timezone:        "Europe/Berlin",
+				Metrics:         []string{"claude_code.token.usage", "claude_code.cost.usage"},
+				CloseAfter:      48 * time.Hour,
+				KeepInput:       true,
+				StorageID:       &storageID,
+				CompleteHistory: true,
+				BackfillHold:    30 * time.Minute,
 			},
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "invalid"),
 			wantErr: []string{`unknown period "monthly"`, `period "daily" given twice`,
-				`timezone "Mars/Olympus_Mons" is not an IANA time zone name`, "close_after must not be negative"},
+				`timezone "Mars/Olympus_Mons" is not an IANA time zone name`, "close_after must not be negative",
+				"backfill_hold must not be negative", "complete_history needs storage"},
 		},
 		{
 			id:      component.NewIDWithName(metadata.Type, "no_periods"),

@@ -30,6 +30,10 @@ type rollupProcessor struct {
 	mu     sync.Mutex
 	st     *state
 	client storage.Client // nil without storage
+	// storageName names the storage client: the logs instance of a
+	// processor id keeps its state apart from the metrics instance's.
+	storageName string
+	now         func() time.Time // wall clock of backfill holds
 	// dirty: the state changed after it was last saved (deliveries are
 	// saved with the next batch, or at shutdown).
 	dirty bool
@@ -44,7 +48,7 @@ func newRollupProcessor(set processor.Settings, cfg *Config, next consumer.Metri
 	if err != nil {
 		return nil, err
 	}
-	p := &rollupProcessor{cfg: cfg, settings: set, next: next, loc: loc, telemetry: tb, st: newState()}
+	p := &rollupProcessor{cfg: cfg, settings: set, next: next, loc: loc, telemetry: tb, st: newState(), now: time.Now}
 	if len(cfg.Metrics) > 0 {
 		p.selected = map[string]bool{}
 		for _, m := range cfg.Metrics {
@@ -71,7 +75,7 @@ func (p *rollupProcessor) Start(ctx context.Context, host component.Host) error 
 	if !ok {
 		return fmt.Errorf("rollup: extension %q is not a storage extension", p.cfg.StorageID)
 	}
-	client, err := se.GetClient(ctx, component.KindProcessor, p.settings.ID, "")
+	client, err := se.GetClient(ctx, component.KindProcessor, p.settings.ID, p.storageName)
 	if err != nil {
 		return fmt.Errorf("rollup: storage client: %w", err)
 	}

@@ -24,15 +24,20 @@ const Days = 90
 // sessions during working hours on 12 projects and 4 models, a fifth of the
 // requests in subagents, each API request followed by 0-3 tool calls (a
 // tool_use and a tool_result fact each, one in twenty failing), a prompt per
-// 20 requests, a commit and a skill now and then, and every session linked
-// to one of 40 features and one of 400 tasks. Roughly 40% of the facts are
-// API requests.
+// 20 requests, a commit and a skill now and then, and every session read on
+// one of 6 hosts and linked to one of 40 features and one of 400 tasks (a
+// fifth to a second task, less surely). The link graph is the correlation
+// processor's: feature → task once per task, session → commit and task →
+// commit per commit, commit → PR for a quarter of the commits (each PR also
+// a fact). Roughly 40% of the facts are API requests.
 func Generate(n, batchSize int, emit func([]facts.Fact) error) (int, error) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	models := []string{"claude-opus-4-6", "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"}
 	tools := []string{"Bash", "Read", "Edit", "Grep", "Write", "Glob", "Task", "WebFetch"}
 	agents := []string{"Explore", "general-purpose", "code-reviewer"}
 	batch := make([]facts.Fact, 0, batchSize)
+	taskSeen := map[string]bool{}
+	prs := 0
 	total := 0
 	flush := func() error {
 		if len(batch) == 0 {
@@ -56,14 +61,35 @@ func Generate(n, batchSize int, emit func([]facts.Fact) error) (int, error) {
 		mainModel := models[rng.IntN(3)]
 		ts := Begin.Add(time.Duration(rng.IntN(Days))*24*time.Hour + time.Duration(7+rng.IntN(13))*time.Hour +
 			time.Duration(rng.IntN(3600))*time.Second)
+		host := fmt.Sprintf("host-%d", rng.IntN(6))
 		feature := fmt.Sprintf("F%02d", rng.IntN(40))
 		task := fmt.Sprintf("%s-T%03d", feature, rng.IntN(10))
-		for _, l := range [][2]string{{facts.EntityFeature, feature}, {facts.EntityTask, task}} {
-			if err := add(facts.Fact{Key: "link:" + l[1] + ":" + id, Event: facts.EventLink, Time: ts, SessionID: id,
-				LinkFromType: l[0], LinkFromID: l[1], LinkToType: facts.EntitySession, LinkToID: id,
-				Confidence: 0.9, LinkSource: facts.LinkExplicit, Ambiguity: 1}); err != nil {
+		link := func(fromType, fromID, toType, toID string, conf float64, source string, amb float64) error {
+			return add(facts.Fact{Key: "link:" + fromType + ":" + fromID + ":" + toType + ":" + toID, Event: facts.EventLink,
+				Time: ts, SessionID: id, LinkFromType: fromType, LinkFromID: fromID, LinkToType: toType, LinkToID: toID,
+				Confidence: conf, LinkSource: source, Ambiguity: amb})
+		}
+		tasks := []string{task}
+		if rng.IntN(5) == 0 {
+			tasks = append(tasks, fmt.Sprintf("%s-T%03d", feature, rng.IntN(10)))
+		}
+		for i, t := range tasks {
+			if !taskSeen[t] {
+				taskSeen[t] = true
+				if err := link(facts.EntityFeature, feature, facts.EntityTask, t, 1, facts.LinkExplicit, 1); err != nil {
+					return total, err
+				}
+			}
+			conf, source, amb := 0.9, facts.LinkExplicit, 1.0
+			if i > 0 {
+				conf, source, amb = 0.6, facts.LinkInferred, 0.5
+			}
+			if err := link(facts.EntityTask, t, facts.EntitySession, id, conf, source, amb); err != nil {
 				return total, err
 			}
+		}
+		if err := link(facts.EntityFeature, feature, facts.EntitySession, id, 0.9, facts.LinkExplicit, 1); err != nil {
+			return total, err
 		}
 		sessionID, parent, stype, agentType := id, "", facts.SessionMain, ""
 		for k, size := 0, 30+rng.IntN(400); k < size && total+len(batch) < n; k++ {
@@ -74,7 +100,7 @@ func Generate(n, batchSize int, emit func([]facts.Fact) error) (int, error) {
 					sessionID, parent, stype = fmt.Sprintf("%s/agent-%d", id, k), id, facts.SessionSubagent
 					if err := add(facts.Fact{Key: "session:" + sessionID, Event: facts.EventSession, Time: ts, FirstTime: ts,
 						LastTime: ts.Add(10 * time.Minute), SessionID: sessionID, ParentSessionID: id, RootSessionID: id,
-						SessionType: stype, AgentType: agentType, Project: project}); err != nil {
+						SessionType: stype, AgentType: agentType, Project: project, Host: host}); err != nil {
 						return total, err
 					}
 				} else {
@@ -82,7 +108,7 @@ func Generate(n, batchSize int, emit func([]facts.Fact) error) (int, error) {
 				}
 			}
 			base := facts.Fact{Time: ts, SessionID: sessionID, ParentSessionID: parent, RootSessionID: id,
-				SessionType: stype, Project: project}
+				SessionType: stype, Project: project, Host: host}
 			model := mainModel
 			if rng.IntN(5) == 0 {
 				model = models[3]
@@ -115,7 +141,32 @@ func Generate(n, batchSize int, emit func([]facts.Fact) error) (int, error) {
 			case k%20 == 0:
 				extra.Key, extra.Event = fmt.Sprintf("prompt:%s:%d", id, k), facts.EventUserPrompt
 			case rng.IntN(60) == 0:
-				extra.Key, extra.Event, extra.CommitSHA = fmt.Sprintf("commit:%s:%d", id, k), facts.EventCommit, fmt.Sprintf("%07x", k)
+				sha := fmt.Sprintf("%06x%04x", sess, k)
+				extra.Key, extra.Event, extra.CommitSHA = "commit:"+sha, facts.EventCommit, sha
+				extra.Payload = fmt.Sprintf(`{"subject":"%s: step %d"}`, task, k)
+				if err := add(extra); err != nil {
+					return total, err
+				}
+				if err := link(facts.EntitySession, id, facts.EntityCommit, sha, 1, facts.LinkExplicit, 1); err != nil {
+					return total, err
+				}
+				if err := link(facts.EntityTask, task, facts.EntityCommit, sha, 0.7, facts.LinkInferred, 1); err != nil {
+					return total, err
+				}
+				if rng.IntN(4) != 0 {
+					continue
+				}
+				prs++
+				url := fmt.Sprintf("https://github.com/acme/repo/pull/%d", prs)
+				pr := base
+				pr.Key, pr.Event, pr.PRURL, pr.PRNumber = "pr:"+url, facts.EventPullRequest, url, int64(prs)
+				if err := add(pr); err != nil {
+					return total, err
+				}
+				if err := link(facts.EntityCommit, sha, facts.EntityPullRequest, url, 0.8, facts.LinkInferred, 1); err != nil {
+					return total, err
+				}
+				continue
 			case rng.IntN(80) == 0:
 				extra.Key, extra.Event, extra.SkillName = fmt.Sprintf("skill:%s:%d", id, k), facts.EventSkillActivated, "pdf"
 			default:
@@ -144,7 +195,15 @@ func Targets() []string {
 		"/api/analytics/breakdown?dimension=feature&metric=cost_usd" + last30,
 		"/api/analytics/breakdown?dimension=tool&metric=tool_calls" + last30,
 		"/api/analytics/correlation?limit=100",
+		"/api/analytics/correlation?feature=F07",
+		"/api/analytics/correlation?project=/home/dev/project-03&limit=50" + last30,
 		"/api/analytics/overview" + "?start=" + Begin.AddDate(0, 0, Days-7).Format("2006-01-02"),
+		// Filters that select whole sessions (agent, tool) or threads (feature).
+		"/api/analytics/overview?agent=Explore" + last30,
+		"/api/analytics/overview?feature=F07" + last30,
+		"/api/analytics/overview?tool=WebFetch" + last30,
+		"/api/analytics/series?metric=cost_usd&period=daily&group_by=agent" + last30,
+		"/api/analytics/export/prometheus",
 	}
 }
 

@@ -1,0 +1,315 @@
+package rollupprocessor // import "github.com/ccdash/otelcol-ccdash/processor/rollupprocessor"
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/ccdash/otelcol-ccdash/internal/facts"
+)
+
+// The metrics logs mode derives from facts: the claude_code receiver's
+// names, units and attribute keys, so rollup entries (and the API's rollup
+// sources, internal/store rollup_series.go) are the same whichever path fed
+// them.
+var (
+	metaTokens  = meta{name: "claude_code.token.usage", unit: "tokens", desc: "Tokens used by API requests, de-duplicated per API response.", monotonic: true}
+	metaCost    = meta{name: "claude_code.cost.usage", unit: "USD", desc: "Cost of API requests in USD (ccusage --offline price semantics).", monotonic: true, dbl: true, nano: true}
+	metaTools   = meta{name: "ccdash.tool.calls", unit: "{call}", desc: "Tool calls by tool and outcome, at the call's start.", monotonic: true}
+	metaCommits = meta{name: "claude_code.commit.count", unit: "{commit}", desc: "Git commits made in Claude Code sessions.", monotonic: true}
+	metaPRs     = meta{name: "claude_code.pull_request.count", unit: "{pull_request}", desc: "Pull requests opened in Claude Code sessions.", monotonic: true}
+)
+
+var tokenTypes = [4]string{"input", "output", "cacheRead", "cacheCreation"}
+
+// Kinds of fact entries.
+const (
+	factAPI   = 1 // claude_code.api_request: tokens by type and model, cost by model
+	factTool  = 2 // a tool call (tool_use and tool_result facts of one tool_use_id)
+	factCount = 3 // a commit or pull request: 1
+)
+
+// factEntry is what one fact key contributes to the windows: the state of
+// its kept copy, merged by the store's rules (internal/store rows.go
+// dedupRank, merge.go mergeTool), so a window holds exactly the facts the
+// store's tables hold for it.
+type factEntry struct {
+	Kind int   `json:"k"`
+	Res  int   `json:"r"` // index into state.Resources
+	At   int64 `json:"t"` // unix ms the fact counts at
+	// Until (unix ms) is the end of the longest window containing At: the
+	// entry is dropped when that window closes.
+	Until  int64    `json:"x"`
+	Metric string   `json:"m,omitempty"` // factCount
+	Model  string   `json:"mo,omitempty"`
+	Usage  [4]int64 `json:"u,omitzero"`   // by tokenTypes
+	Cost   int64    `json:"c,omitempty"`  // 1e-9 USD
+	Side   bool     `json:"s,omitempty"`  // a sidechain copy
+	Start  int64    `json:"st,omitempty"` // tool_use time (unix ms), 0: not seen
+	End    int64    `json:"en,omitempty"` // tool_result time (unix ms), 0: not seen
+	Tool   string   `json:"tl,omitempty"`
+	Error  bool     `json:"e,omitempty"`
+}
+
+// item is one window contribution of a fact.
+type item struct {
+	md    meta
+	attrs string
+	v     int64
+}
+
+func attrsJSON(kv ...string) string {
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	b, _ := json.Marshal(m) // sorted keys, as canonical renders them
+	return string(b)
+}
+
+// items lists what the entry adds to the windows of At, in a fixed order
+// per kind.
+func (e *factEntry) items() []item {
+	if e == nil {
+		return nil
+	}
+	switch e.Kind {
+	case factAPI:
+		out := make([]item, 0, 5)
+		for i, typ := range tokenTypes {
+			out = append(out, item{metaTokens, attrsJSON("model", e.Model, "type", typ), e.Usage[i]})
+		}
+		return append(out, item{metaCost, attrsJSON("model", e.Model), e.Cost})
+	case factTool:
+		status := "success"
+		if e.Error {
+			status = "error"
+		}
+		return []item{{metaTools, attrsJSON("status", status, "tool", e.Tool), 1}}
+	case factCount:
+		md := metaCommits
+		if e.Metric == metaPRs.name {
+			md = metaPRs
+		}
+		return []item{{md, "{}", 1}}
+	}
+	return nil
+}
+
+// apiRank orders copies of one API response as the store does
+// (dedupRank): the non-sidechain copy, then the larger token total, the
+// larger cost, the later time. The store breaks a full tie with a hash of
+// the whole row; here the copy counted first stays (a tie on all four
+// places the copies in the same windows; only a differing model could tell).
+func apiRank(e *factEntry) [4]int64 {
+	side := int64(1)
+	if e.Side {
+		side = 0
+	}
+	return [4]int64{side, e.Usage[0] + e.Usage[1] + e.Usage[2] + e.Usage[3], e.Cost, e.At}
+}
+
+func rankGreater(a, b [4]int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return false
+}
+
+// resource interns a canonical resource.
+func (b *batch) resource(res string) int {
+	for i, r := range b.st.Resources {
+		if r == res {
+			return i
+		}
+	}
+	b.st.Resources = append(b.st.Resources, res)
+	b.changed = true
+	return len(b.st.Resources) - 1
+}
+
+// fact folds one fact into the windows: it computes the fact key's new
+// kept state, and when that differs from what was counted, takes the old
+// contribution out of its windows and puts the new one in. A fact that
+// changes nothing (a replay, a smaller copy) re-sends its open windows.
+func (b *batch) fact(res int, f *facts.Fact) {
+	var key string
+	switch f.Event {
+	case facts.EventIngestProgress:
+		b.progress(f)
+		return
+	case facts.EventAPIRequest, facts.EventCommit, facts.EventPullRequest:
+		key = f.Key
+	case facts.EventToolUse, facts.EventToolResult:
+		if f.ToolUseID == "" {
+			return // not a tool_calls row in the store either
+		}
+		key = "tool:" + f.ToolUseID
+	default:
+		return
+	}
+	at := f.Time.UnixMilli()
+	if f.Time.IsZero() || at <= 0 {
+		b.skipped++
+		return
+	}
+	old := b.st.Facts[key]
+	next, counts := merge(old, f, res, at)
+	if !counts {
+		// A replay, a smaller copy, or a tool fact that leaves the call's
+		// time, name and outcome as they were.
+		b.replayed++
+		b.touch(old)
+		if next != *old {
+			b.st.Facts[key] = &next
+			b.changed = true
+		}
+		return
+	}
+	next.Until = b.until(next.At)
+	b.changed = true
+	oi, ni := old.items(), next.items()
+	for i := range ni {
+		if old != nil && i < len(oi) && oi[i] == ni[i] && old.At == next.At && old.Res == next.Res {
+			b.touchItem(ni[i], next.Res, next.At) // unchanged part of a changed fact
+			continue
+		}
+		if old != nil && i < len(oi) {
+			_ = oi
+		}
+		b.addItem(ni[i], next.Res, next.At, 1)
+	}
+	if next.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
+		delete(b.st.Facts, key) // every window of it has closed
+	} else {
+		b.st.Facts[key] = &next
+	}
+}
+
+// merge applies f to the kept state old (nil: first copy) by the store's
+// rules; counts reports whether the contribution to the windows changed.
+func merge(old *factEntry, f *facts.Fact, res int, at int64) (next factEntry, counts bool) {
+	switch f.Event {
+	case facts.EventAPIRequest:
+		c := factEntry{Kind: factAPI, Res: res, At: at, Model: f.Model, Cost: f.CostNanos, Side: f.IsSidechain,
+			Usage: [4]int64{f.Usage.Input, f.Usage.Output, f.Usage.CacheRead, f.Usage.CacheCreation()}}
+		if old != nil && !rankGreater(apiRank(&c), apiRank(old)) {
+			return *old, false
+		}
+		return c, true
+	case facts.EventToolUse, facts.EventToolResult:
+		n := factEntry{Kind: factTool, Res: res}
+		if old != nil {
+			n = *old
+		}
+		// tool_calls upsert (internal/store upsert.go): the name from the
+		// start when it has one, else the first non-empty one; the latest
+		// start, end and outcome.
+		if f.Event == facts.EventToolUse {
+			n.Start = at
+			if f.ToolName != "" {
+				n.Tool = f.ToolName
+			}
+		} else {
+			n.End, n.Error = at, f.IsError
+			if n.Tool == "" {
+				n.Tool = f.ToolName
+			}
+		}
+		n.At = n.Start // the call counts at its start when known
+		if n.At == 0 {
+			n.At = n.End
+		}
+		return n, old == nil || n.At != old.At || n.Tool != old.Tool || n.Error != old.Error
+	default: // commits, pull requests: the latest copy (the store replaces on change)
+		metric := metaCommits.name
+		if f.Event == facts.EventPullRequest {
+			metric = metaPRs.name
+		}
+		c := factEntry{Kind: factCount, Res: res, At: at, Metric: metric}
+		if old != nil && old.At == at {
+			return *old, false
+		}
+		return c, true
+	}
+}
+
+// until is the end (unix ms) of the longest window containing at.
+func (b *batch) until(at int64) int64 {
+	var end int64
+	for _, period := range b.p.cfg.Periods {
+		_, e := windowOf(period, b.p.loc, time.UnixMilli(at))
+		end = max(end, e.UnixMilli())
+	}
+	return end
+}
+
+func (b *batch) addItem(it item, res int, at int64, sign int64) {
+	d := delta{i: sign * it.v}
+	b.add(it.md, b.st.Resources[res], it.attrs, at*int64(time.Millisecond), d)
+}
+
+// touch re-sends the open windows of a counted fact.
+func (b *batch) touch(e *factEntry) {
+	if e == nil {
+		return
+	}
+	for _, it := range e.items() {
+		b.touchItem(it, e.Res, e.At)
+	}
+}
+
+func (b *batch) touchItem(it item, res int, at int64) {
+	for _, period := range b.p.cfg.Periods {
+		start, _ := windowOf(period, b.p.loc, time.UnixMilli(at))
+		key := windowKey(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs)
+		if _, ok := b.st.Windows[key]; ok {
+			b.touched[key] = struct{}{}
+		}
+	}
+}
+
+// progress tracks the reporters' backfills: while one is not complete the
+// horizon stays put (finish), so the interleaved files of a parallel
+// backfill close no window early.
+func (b *batch) progress(f *facts.Fact) {
+	p := f.IngestInfo
+	if p == nil || p.Reporter == "" || b.p.cfg.BackfillHold == 0 {
+		return
+	}
+	if !p.BackfillComplete {
+		b.st.Holds[p.Reporter] = b.p.now().UnixNano()
+		b.changed = true
+	} else if _, ok := b.st.Holds[p.Reporter]; ok {
+		delete(b.st.Holds, p.Reporter)
+		b.changed = true
+	}
+}
+
+// holding reports whether a reporter is backfilling; holds not renewed
+// for backfill_hold (a reporter that went away mid-backfill) are dropped.
+func (b *batch) holding() bool {
+	now := b.p.now().UnixNano()
+	held := false
+	for r, t := range b.st.Holds {
+		if now-t >= int64(b.p.cfg.BackfillHold) {
+			delete(b.st.Holds, r)
+			b.changed = true
+			continue
+		}
+		held = true
+	}
+	return held
+}
+
+// dropClosedFacts forgets the facts whose windows have all closed: a later
+// copy of one finds its windows closed and becomes a gap, as any late fact.
+func (b *batch) dropClosedFacts() {
+	for k, e := range b.st.Facts {
+		if e.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
+			delete(b.st.Facts, k)
+			b.changed = true
+		}
+	}
+}
