@@ -24,7 +24,7 @@ func (e *logsExporter) writeRollupRecords(ctx context.Context, ld plog.Logs) err
 			Metric: r.Metric, Unit: r.Unit, Kind: store.RollupSum, Period: r.Period, TZ: r.TZ,
 			Start: r.Start, End: r.End, Value: r.Value, Int: r.Int,
 			Resource: resources[i], Attributes: r.Attributes,
-			Observed: r.Observed, Since: r.Since, Incomplete: r.Incomplete,
+			Observed: r.Observed, Since: r.Since, Incomplete: r.Incomplete, Empty: r.Empty,
 		}
 	}
 	return e.store.WriteRollups(ctx, entries)

@@ -49,5 +49,13 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	native, err := h.store.NativeEvents(r.Context(), id, maxNativeEvents) // hosts.go
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if native == nil {
+		native = []store.NativeEvent{}
+	}
+	writeJSON(w, http.StatusOK, sessionResponse{SessionDetail: d, NativeEvents: native})
 }

@@ -144,7 +144,8 @@ func TestEndpoints(t *testing.T) {
 			"tools":[{"tool":"Bash","calls":1,"successes":0,"errors":1,"total_ms":2000}],
 			"timeline":[
 			{"time":"2026-10-01T10:00:00Z","model":"claude-opus-4-6","tokens_input":100,"tokens_output":40,"tokens_cache_creation":0,"tokens_cache_read":0,"cost_usd":0.25,"cumulative_tokens":140},
-			{"time":"2026-10-01T18:45:00Z","model":"claude-haiku-4-5","tokens_input":10,"tokens_output":4,"tokens_cache_creation":0,"tokens_cache_read":0,"cost_usd":0.001000001,"cumulative_tokens":154}]}`},
+			{"time":"2026-10-01T18:45:00Z","model":"claude-haiku-4-5","tokens_input":10,"tokens_output":4,"tokens_cache_creation":0,"tokens_cache_read":0,"cost_usd":0.001000001,"cumulative_tokens":154}],
+			"native_events":[]}`},
 		{"trends", "/api/analytics/trends?metric=cost_usd,commits&start=2026-10-02&end=2026-10-02",
 			`{"tz":"UTC","start":"2026-10-02T00:00:00Z","end":"2026-10-03T00:00:00Z","previous_start":"2026-10-01T00:00:00Z",
 			"previous_end":"2026-10-02T00:00:00Z","trends":[

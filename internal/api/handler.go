@@ -9,7 +9,8 @@
 //	GET    /api/analytics/series             one metric over time: period point|hourly|daily|weekly, group_by
 //	GET    /api/analytics/breakdown          one metric's total per value of a dimension
 //	GET    /api/analytics/correlation        feature/task/session/commit/PR view (correlation.go)
-//	GET    /api/analytics/sessions/{id}      one session: subthreads, tools, token timeline
+//	GET    /api/analytics/sessions/{id}      one session: subthreads, tools, token timeline, native events
+//	GET    /api/analytics/hosts              per host: sessions, API requests, tokens, cost (hosts.go)
 //	GET    /api/analytics/metrics            legacy: the metric catalogue with totals
 //	GET    /api/analytics/trends             legacy: totals of a window against the window before
 //	GET    /api/analytics/export/prometheus  legacy: all-time totals in Prometheus text format
@@ -20,7 +21,7 @@
 //	GET    /api/analytics/openapi.json       the OpenAPI 3 description of all of the above
 //
 // Filters, accepted by every windowed endpoint: project, feature, task,
-// session_type, model_family, model, tool, agent, skill (comma lists or
+// session_type, model_family, model, tool, agent, skill, host (comma lists or
 // repeated; see store.Filters for their meaning) and start, end, tz.
 //
 // Errors are JSON objects {"error": "..."}: 400 for bad parameters (the
@@ -151,6 +152,7 @@ func NewHandler(s *store.Store, opts ...Option) http.Handler {
 		route{http.MethodDelete, PathAlert, []string{}, h.deleteAlert},
 		route{http.MethodGet, PathAlertEvent, join([]string{"alert_id", "state"}, windowParams, pageParams), h.alertEvents},
 		route{http.MethodGet, PathOpenAPI, []string{}, h.openAPI},
+		route{http.MethodGet, PathHosts, []string{}, h.hosts}, // hosts.go
 	)
 	h.table = append(h.table, h.insightRoutes()...) // insights.go
 	// Exact patterns before {id} ones, so /alerts/events is not alert "events".

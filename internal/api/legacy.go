@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccdash/otelcol-ccdash/internal/store"
@@ -158,30 +159,13 @@ type promSample struct {
 // exposition format (version 0.0.4). All-time, so every series only grows,
 // as counters must.
 func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	byDim := func(metric, dim string) ([]store.BreakdownRow, error) {
-		b, err := h.store.Breakdown(ctx, store.BreakdownQuery{Metric: metric, Dimension: dim})
-		if err != nil {
-			return nil, err
-		}
-		rows := b.Rows
-		sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
-		return rows, nil
-	}
-	var fams []promFamily
-	tokens := promFamily{name: "ccdash_tokens_total", help: "Tokens of de-duplicated API requests, by model and type."}
+	type family struct{ name, help, metric, dim, label string }
+	var families []family
 	for _, kind := range []string{"input", "output", "cache_creation", "cache_read"} {
-		rows, err := byDim("tokens_"+kind, store.DimModel)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, row := range rows {
-			tokens.samples = append(tokens.samples, promSample{labels: [][2]string{{"model", row.Key}, {"type", kind}}, value: row.Value})
-		}
+		families = append(families, family{"ccdash_tokens_total", "Tokens of de-duplicated API requests, by model and type.",
+			"tokens_" + kind, store.DimModel, kind})
 	}
-	fams = append(fams, tokens)
-	for _, f := range []struct{ name, help, metric, dim, label string }{
+	families = append(families, []family{
 		{"ccdash_cost_usd_total", "Cost in US dollars of de-duplicated API requests, by model.", store.MetricCostUSD, store.DimModel, "model"},
 		{"ccdash_tool_calls_total", "Tool calls, by tool.", store.MetricToolCalls, store.DimTool, "tool"},
 		{"ccdash_tool_errors_total", "Failed tool calls, by tool.", store.MetricToolErrors, store.DimTool, "tool"},
@@ -189,17 +173,47 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 		{"ccdash_sessions_total", "Sessions (a main session and its subagents count once), by project.", store.MetricSessions, store.DimProject, "project"},
 		{"ccdash_commits_total", "Commits made in sessions, by project.", store.MetricCommits, store.DimProject, "project"},
 		{"ccdash_pull_requests_total", "Pull requests opened in sessions, by project.", store.MetricPullRequests, store.DimProject, "project"},
-	} {
-		rows, err := byDim(f.metric, f.dim)
+	}...)
+	// The breakdowns are independent: a few at a time, like the overview.
+	results := make([][]store.BreakdownRow, len(families))
+	errs := make([]error, len(families))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, f := range families {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			b, err := h.store.Breakdown(r.Context(), store.BreakdownQuery{Metric: f.metric, Dimension: f.dim})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			rows := b.Rows
+			sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
+			results[i] = rows
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		fam := promFamily{name: f.name, help: f.help}
-		for _, row := range rows {
-			fam.samples = append(fam.samples, promSample{labels: [][2]string{{f.label, row.Key}}, value: row.Value})
+	}
+	var fams []promFamily
+	for i, f := range families {
+		if len(fams) == 0 || fams[len(fams)-1].name != f.name { // the token types share one family
+			fams = append(fams, promFamily{name: f.name, help: f.help})
 		}
-		fams = append(fams, fam)
+		fam := &fams[len(fams)-1]
+		for _, row := range results[i] {
+			labels := [][2]string{{f.label, row.Key}}
+			if f.name == "ccdash_tokens_total" {
+				labels = [][2]string{{"model", row.Key}, {"type", f.label}}
+			}
+			fam.samples = append(fam.samples, promSample{labels: labels, value: row.Value})
+		}
 	}
 	var b strings.Builder
 	for _, f := range fams {

@@ -30,6 +30,7 @@ const (
 	EventCommit         = "ccdash.commit"          // a successful git commit made in the session
 	EventPullRequest    = "ccdash.pull_request"    // a PR opened in the session
 	EventFileUpdate     = "ccdash.file_update"     // a file written/edited by a tool
+	EventHook           = "ccdash.hook"            // one hook execution (hook_progress, stop_hook_summary, hook_* attachments)
 	EventIngestProgress = "ccdash.ingest.progress" // receiver progress, stored for /status
 	EventTaskStatus     = "ccdash.task.status"     // a task's status read from a progress file (and its transitions)
 	EventFeature        = "ccdash.feature"         // a feature (progress folder) and its front matter

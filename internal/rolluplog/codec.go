@@ -30,6 +30,7 @@ const (
 	AttrEnd        = "ccdash.period.end_unix_ms"
 	AttrSince      = "ccdash.rollup.since_unix_ms"
 	AttrIncomplete = "ccdash.rollup.incomplete"
+	AttrEmpty      = "ccdash.rollup.empty"
 	AttrValueInt   = "ccdash.rollup.value_int"
 	AttrValue      = "ccdash.rollup.value"
 	AttrDimensions = "ccdash.rollup.attributes"
@@ -54,6 +55,10 @@ type Record struct {
 	// Incomplete marks a gap: the window closed before an event for it
 	// arrived. It carries no value.
 	Incomplete bool
+	// Empty marks a window that no longer counts anything (its facts' kept
+	// copies moved to other windows): the stored entry is removed, as the
+	// fact-backed series has no point there. It carries no value.
+	Empty bool
 	// Int is the exact value of an integer sum; nil for a double sum,
 	// whose value is Value.
 	Int   *int64
@@ -82,6 +87,9 @@ func Encode(r *Record, lr plog.LogRecord) {
 	}
 	if r.Incomplete {
 		a.PutBool(AttrIncomplete, true)
+	}
+	if r.Empty {
+		a.PutBool(AttrEmpty, true)
 	}
 	if r.Int != nil {
 		a.PutInt(AttrValueInt, *r.Int)
@@ -127,6 +135,9 @@ func Decode(lr plog.LogRecord) (r Record, ok bool) {
 	}
 	if v, ok := a.Get(AttrIncomplete); ok && v.Type() == pcommon.ValueTypeBool {
 		r.Incomplete = v.Bool()
+	}
+	if v, ok := a.Get(AttrEmpty); ok && v.Type() == pcommon.ValueTypeBool {
+		r.Empty = v.Bool()
 	}
 	if v, ok := getInt(a, AttrValueInt); ok {
 		r.Int = &v

@@ -29,6 +29,10 @@ func TestRoundTrip(t *testing.T) {
 			Start: start, End: start.Add(time.Hour), Observed: start.Add(time.Minute), Value: 1.234567891,
 			Attributes: map[string]string{"model": "m"},
 		}},
+		{"empty", Record{
+			Metric: "claude_code.token.usage", Period: "hourly", TZ: "UTC", Start: start, End: start.Add(time.Hour),
+			Observed: start, Empty: true, Attributes: map[string]string{"model": "m", "type": "input"},
+		}},
 		{"gap", Record{
 			Metric: "ccdash.tool.calls", Period: "weekly", TZ: "UTC", Start: start, End: start.AddDate(0, 0, 7),
 			Observed: start, Incomplete: true, Attributes: map[string]string{},

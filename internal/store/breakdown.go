@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +70,12 @@ func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, er
 	}
 	sums := make(map[string]int64)
 	members := make(map[string]map[string]struct{})
+	if allTimeToolQuery(m, q) && !s.eventsOnly {
+		if sums, err = s.toolTotals(ctx, m); err != nil {
+			return nil, err
+		}
+		return breakdownOf(q, m, sums, q.Loc), nil
+	}
 	err = s.aggregate(ctx, aggQuery{m: m, groupBy: []string{q.Dimension}, filters: q.Filters, start: q.Start, end: q.End},
 		func(r aggRow) {
 			k := r.dims[0]
@@ -90,6 +97,11 @@ func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, er
 	for k, set := range members {
 		sums[k] = int64(len(set))
 	}
+	return breakdownOf(q, m, sums, q.Loc), nil
+}
+
+// breakdownOf orders and pages the totals per key.
+func breakdownOf(q BreakdownQuery, m metricDef, sums map[string]int64, loc *time.Location) *Breakdown {
 	rows := make([]BreakdownRow, 0, len(sums))
 	for k, v := range sums {
 		rows = append(rows, BreakdownRow{Key: k, Value: Value{raw: v, nanos: m.nanos}})
@@ -97,8 +109,52 @@ func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, er
 	slices.SortFunc(rows, func(a, b BreakdownRow) int {
 		return cmp.Or(cmp.Compare(b.Value.raw, a.Value.raw), cmp.Compare(a.Key, b.Key))
 	})
-	return &Breakdown{Dimension: q.Dimension, Metric: m.id, TZ: q.Loc.String(), Total: len(rows),
-		Rows: page(rows, q.Limit, q.Offset)}, nil
+	return &Breakdown{Dimension: q.Dimension, Metric: m.id, TZ: loc.String(), Total: len(rows),
+		Rows: page(rows, q.Limit, q.Offset)}
+}
+
+// allTimeToolQuery reports whether q is tool calls (errors) by tool over all
+// time and every session: what the Prometheus export asks.
+func allTimeToolQuery(m metricDef, q BreakdownQuery) bool {
+	return (m.id == MetricToolCalls || m.id == MetricToolErrors) && q.Dimension == DimTool &&
+		len(q.Filters) == 0 && q.Start.IsZero() && q.End.IsZero()
+}
+
+// toolTotals is tool calls (errors) per tool over all time, from
+// session_tool_usage: tool_calls summed per session and tool by every write
+// (recompute.go), a tenth of its rows, so the sums need no sort of every
+// call. Calls without a session are never summed there and are counted
+// from tool_calls directly (its session index finds them).
+func (s *Store) toolTotals(ctx context.Context, m metricDef) (map[string]int64, error) {
+	col, where := "call_count", ""
+	if m.id == MetricToolErrors {
+		col, where = "error_count", " AND is_error = 1"
+	}
+	out := make(map[string]int64)
+	for _, q := range []string{
+		"SELECT tool_name, CAST(SUM(" + col + ") AS BIGINT) FROM session_tool_usage GROUP BY tool_name",
+		"SELECT tool_name, COUNT(*) FROM tool_calls WHERE session_id = ''" + where + " GROUP BY tool_name",
+	} {
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", m.id, err)
+		}
+		for rows.Next() {
+			var tool string
+			var n int64
+			if err := rows.Scan(&tool, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: %s: %w", m.id, err)
+			}
+			if n > 0 { // a tool with calls but no errors has no error row
+				out[tool] += n
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("store: %s: %w", m.id, err)
+		}
+	}
+	return out, nil
 }
 
 // total is one metric's total over a window: a distinct count of threads
@@ -126,17 +182,18 @@ const overviewParallelism = 4
 
 // overviewTotals sets every metric's total and KPIActiveTime in kpis. The
 // queries are independent, so they run a few at a time: the overview's
-// latency is then about its slowest query, not the sum of them.
+// latency is then about its slowest query, not the sum of them. The API
+// request metrics, sessions and active time come from one pass over the
+// API rows (apiTotals): under a filter that keeps the overview off
+// usage_buckets (agent, tool, host, ...) that pass is the costly one.
 func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[string]Value) error {
-	// The summed API metrics come from one pass over their rows.
-	apiSums := []string{MetricTokensOutput, MetricTokensCacheCreation, MetricTokensCacheRead, MetricCostUSD}
-	jobs := []string{MetricTokensInput, KPIActiveTime}
+	jobs := []string{MetricTokensInput}
 	for _, id := range Metrics() {
-		if m := metricDefs[id]; m.src != srcAPI || m.distinct {
+		if m := metricDefs[id]; m.src != srcAPI {
 			jobs = append(jobs, id)
 		}
 	}
-	vals := make([][]Value, len(jobs))
+	vals := make([]map[string]Value, len(jobs))
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, overviewParallelism)
 	var wg sync.WaitGroup
@@ -145,55 +202,64 @@ func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[st
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			switch id {
-			case KPIActiveTime:
-				var secs int64
-				secs, errs[i] = s.activeSeconds(ctx, q.Filters, q.Start, q.End)
-				vals[i] = []Value{{raw: secs}}
-			case MetricTokensInput:
-				vals[i], errs[i] = s.totals(ctx, metricDefs[id], apiSums, q.Filters, q.Start, q.End)
-			default:
-				var v Value
-				v, errs[i] = s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
-				vals[i] = []Value{v}
+			if id == MetricTokensInput {
+				vals[i], errs[i] = s.apiTotals(ctx, q.Filters, q.Start, q.End)
+				return
 			}
+			v, err := s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
+			vals[i], errs[i] = map[string]Value{id: v}, err
 		}()
 	}
 	wg.Wait()
-	for i, id := range jobs {
+	for i := range jobs {
 		if errs[i] != nil {
 			return errs[i]
 		}
-		if id != MetricTokensInput {
-			kpis[id] = vals[i][0]
-			continue
+		for id, v := range vals[i] {
+			kpis[id] = v
 		}
-		kpis[id] = vals[i][0]
-		for j, other := range apiSums {
-			kpis[other] = vals[i][j+1]
-		}
-		v := vals[i]
-		kpis[MetricTokensTotal] = Value{raw: v[0].raw + v[1].raw + v[2].raw + v[3].raw}
 	}
 	return nil
 }
 
-// totals sums m and the metrics also (of m's source) over a window in one
-// query: m's total first, then also's in order.
-func (s *Store) totals(ctx context.Context, m metricDef, also []string, f Filters, start, end time.Time) ([]Value, error) {
+// apiTotals computes the summed API metrics, tokens_total, sessions and
+// KPIActiveTime over a window in one query grouped by 15-minute bucket and
+// thread: sessions is the number of distinct threads, active time 15
+// minutes per (bucket, thread) pair (see activeSeconds), rows without a
+// thread counted in the sums only.
+func (s *Store) apiTotals(ctx context.Context, f Filters, start, end time.Time) (map[string]Value, error) {
+	also := []string{MetricTokensOutput, MetricTokensCacheCreation, MetricTokensCacheRead, MetricCostUSD}
 	sums := make([]int64, 1+len(also))
-	err := s.aggregate(ctx, aggQuery{m: m, filters: f, start: start, end: end, also: also}, func(r aggRow) {
+	type pair struct {
+		bucket int64
+		thread string
+	}
+	threads := make(map[string]struct{})
+	pairs := make(map[pair]struct{})
+	err := s.aggregate(ctx, aggQuery{m: metricDefs[MetricTokensInput], filters: f, start: start, end: end,
+		time: timeBucket, also: also, byThread: true}, func(r aggRow) {
 		sums[0] += r.value
 		for i, v := range r.also {
 			sums[i+1] += v
 		}
+		if r.thread != "" {
+			threads[r.thread] = struct{}{}
+			pairs[pair{r.at, r.thread}] = struct{}{}
+		}
 	})
-	out := make([]Value, len(sums))
-	out[0] = Value{raw: sums[0], nanos: m.nanos}
-	for i, id := range also {
-		out[i+1] = Value{raw: sums[i+1], nanos: metricDefs[id].nanos}
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := map[string]Value{
+		MetricTokensInput: {raw: sums[0]},
+		MetricTokensTotal: {raw: sums[0] + sums[1] + sums[2] + sums[3]},
+		MetricSessions:    {raw: int64(len(threads))},
+		KPIActiveTime:     {raw: int64(len(pairs)) * bucketSeconds},
+	}
+	for i, id := range also {
+		out[id] = Value{raw: sums[i+1], nanos: metricDefs[id].nanos}
+	}
+	return out, nil
 }
 
 // activeSeconds is the active time of a window: 15 minutes for every

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,6 +58,10 @@ type CorrelationNode struct {
 	Title   string `json:"title,omitempty"`   // task title, commit subject
 	Status  string `json:"status,omitempty"`  // task status
 	Number  int64  `json:"number,omitempty"`  // PR number
+
+	// via is the stored link Link reports (from type, from id, to type, to
+	// id); describeCorrelation reads its evidence for the returned rows.
+	via [4]string
 }
 
 // CorrelationEdge is a stored link's evidence.
@@ -68,24 +71,69 @@ type CorrelationEdge struct {
 	Ambiguity  float64 `json:"ambiguity"`
 }
 
-// corrSession is what the view needs of a session row.
-type corrSession struct {
-	root, project     string
-	first, last       int64
-	cost, tokens      int64
-	hasFirst, hasLast bool
-	children          []string // sessions whose root this is
+// linkGraph indexes entity_links by the relations the view walks: ids
+// only, the evidence of the links the returned rows show is read afterwards
+// (a link row's seven columns cost three times its two ids to read).
+type linkGraph struct {
+	featureTasks    map[string]map[string]bool // feature → task
+	taskFeatures    map[string]bool            // tasks with a feature
+	featureSessions map[string]map[string]bool // feature → session
+	taskSessions    map[string]map[string]bool // task → session
+	taskCommits     map[string]map[string]bool // task → commit
+	sessionCommits  map[string]map[string]bool // session → commit
+	commitPRs       map[string]map[string]bool // commit → PR
 }
 
-// linkGraph indexes entity_links by the relations the view walks.
-type linkGraph struct {
-	featureTasks    map[string]map[string]CorrelationEdge // feature → task
-	taskFeatures    map[string]bool                       // tasks with a feature
-	featureSessions map[string]map[string]CorrelationEdge // feature → session
-	taskSessions    map[string]map[string]CorrelationEdge // task → session
-	taskCommits     map[string]map[string]CorrelationEdge // task → commit
-	sessionCommits  map[string]map[string]bool            // session → commit
-	commitPRs       map[string]map[string]CorrelationEdge // commit → PR
+func newLinkGraph() *linkGraph {
+	return &linkGraph{
+		featureTasks: map[string]map[string]bool{}, taskFeatures: map[string]bool{},
+		featureSessions: map[string]map[string]bool{}, taskSessions: map[string]map[string]bool{},
+		taskCommits: map[string]map[string]bool{}, sessionCommits: map[string]map[string]bool{},
+		commitPRs: map[string]map[string]bool{},
+	}
+}
+
+// corrRelations are the link types the view walks.
+var corrRelations = [][2]string{
+	{facts.EntityFeature, facts.EntityTask},
+	{facts.EntityFeature, facts.EntitySession},
+	{facts.EntityTask, facts.EntitySession},
+	{facts.EntityTask, facts.EntityCommit},
+	{facts.EntitySession, facts.EntityCommit},
+	{facts.EntityCommit, facts.EntityPullRequest},
+}
+
+// add files one link under the relation it belongs to; links of other
+// types are not part of the view.
+func (g *linkGraph) add(fromType, fromID, toType, toID string) {
+	switch [2]string{fromType, toType} {
+	case corrRelations[0]:
+		corrPut(g.featureTasks, fromID, toID, true)
+		g.taskFeatures[toID] = true
+	case corrRelations[1]:
+		corrPut(g.featureSessions, fromID, toID, true)
+	case corrRelations[2]:
+		corrPut(g.taskSessions, fromID, toID, true)
+	case corrRelations[3]:
+		corrPut(g.taskCommits, fromID, toID, true)
+	case corrRelations[4]:
+		corrPut(g.sessionCommits, fromID, toID, true)
+	case corrRelations[5]:
+		corrPut(g.commitPRs, fromID, toID, true)
+	}
+}
+
+// sessions lists the sessions linked to a feature or task, sorted.
+func (g *linkGraph) sessions() []string {
+	set := map[string]bool{}
+	for _, m := range []map[string]map[string]bool{g.featureSessions, g.taskSessions} {
+		for _, inner := range m {
+			for sid := range inner {
+				set[sid] = true
+			}
+		}
+	}
+	return corrKeys(set)
 }
 
 func corrPut[V any](m map[string]map[string]V, a, b string, v V) {
@@ -101,6 +149,13 @@ func corrPut[V any](m map[string]map[string]V, a, b string, v V) {
 // each link's confidence and the usage attributed to features, tasks and
 // sessions. Rows are ordered by feature, task, session, commit and PR id
 // (rows without a feature last).
+//
+// The work is bounded by what the filter selects and by the page, not by
+// the store: a feature or task filter loads only the links reachable from
+// it (correlationGraph), the project and window filters are answered in SQL
+// over the linked sessions, and only the rows of the requested page are
+// described: usage summed in SQL, titles and subjects looked up by key
+// (correlation_load.go).
 func (s *Store) Correlation(ctx context.Context, f CorrelationFilter) (*Correlation, error) {
 	if err := checkWindow(f.Start, f.End); err != nil {
 		return nil, err
@@ -111,182 +166,30 @@ func (s *Store) Correlation(ctx context.Context, f CorrelationFilter) (*Correlat
 	if f.Offset < 0 {
 		return nil, queryErrorf("offset", "must not be negative")
 	}
-	links, err := s.Links(ctx)
+	g, match, err := s.correlationGraph(ctx, f)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: correlation: %w", err)
 	}
-	g := linkGraph{
-		featureTasks: map[string]map[string]CorrelationEdge{}, taskFeatures: map[string]bool{},
-		featureSessions: map[string]map[string]CorrelationEdge{}, taskSessions: map[string]map[string]CorrelationEdge{},
-		taskCommits: map[string]map[string]CorrelationEdge{}, sessionCommits: map[string]map[string]bool{},
-		commitPRs: map[string]map[string]CorrelationEdge{},
-	}
-	sessionIDs := map[string]bool{}
-	for _, l := range links {
-		e := CorrelationEdge{Confidence: l.Confidence, Source: l.Source, Ambiguity: l.Ambiguity}
-		switch [2]string{l.FromType, l.ToType} {
-		case [2]string{facts.EntityFeature, facts.EntityTask}:
-			corrPut(g.featureTasks, l.FromID, l.ToID, e)
-			g.taskFeatures[l.ToID] = true
-		case [2]string{facts.EntityFeature, facts.EntitySession}:
-			corrPut(g.featureSessions, l.FromID, l.ToID, e)
-			sessionIDs[l.ToID] = true
-		case [2]string{facts.EntityTask, facts.EntitySession}:
-			corrPut(g.taskSessions, l.FromID, l.ToID, e)
-			sessionIDs[l.ToID] = true
-		case [2]string{facts.EntityTask, facts.EntityCommit}:
-			corrPut(g.taskCommits, l.FromID, l.ToID, e)
-		case [2]string{facts.EntitySession, facts.EntityCommit}:
-			corrPut(g.sessionCommits, l.FromID, l.ToID, true)
-		case [2]string{facts.EntityCommit, facts.EntityPullRequest}:
-			corrPut(g.commitPRs, l.FromID, l.ToID, e)
-		}
-	}
-	sessions, err := s.correlationSessions(ctx, sessionIDs)
-	if err != nil {
-		return nil, err
-	}
-	b := &corrBuilder{g: &g, sessions: sessions, filter: f}
-	if b.tasks, err = s.correlationTasks(ctx); err != nil {
-		return nil, err
-	}
+	b := &corrBuilder{g: g, filter: f, match: match}
 	b.build()
-	if b.subjects, err = s.commitSubjects(ctx, b.commits()); err != nil {
-		return nil, err
-	}
-	b.describe()
 
 	out := &Correlation{Total: len(b.rows), Rows: []CorrelationRow{}}
-	start := min(f.Offset, len(b.rows))
-	end := len(b.rows)
-	if f.Limit > 0 {
-		end = min(start+f.Limit, end)
-	}
-	out.Rows = append(out.Rows, b.rows[start:end]...)
-	return out, nil
-}
-
-// correlationSessions loads the linked sessions and their subagents.
-func (s *Store) correlationSessions(ctx context.Context, ids map[string]bool) (map[string]*corrSession, error) {
-	out := make(map[string]*corrSession, len(ids))
-	keys := make([]string, 0, len(ids))
-	for id := range ids {
-		keys = append(keys, id)
-	}
-	slices.Sort(keys)
-	err := inChunks(keys, func(chunk []any) error {
-		in := "(" + placeholders(len(chunk)) + ")"
-		args := append(append([]any{}, chunk...), chunk...)
-		rows, err := s.db.QueryContext(ctx, s.dialect.rebind(`SELECT session_id, root_session_id, project,
-    first_seen_ms, last_seen_ms, cost_nanos,
-    tokens_input + tokens_output + tokens_cache_creation + tokens_cache_read
-FROM sessions WHERE session_id IN `+in+` OR root_session_id IN `+in), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				id, root, project string
-				first, last       *int64
-				cs                corrSession
-			)
-			if err := rows.Scan(&id, &root, &project, &first, &last, &cs.cost, &cs.tokens); err != nil {
-				return err
-			}
-			cs.root, cs.project = root, project
-			if first != nil {
-				cs.first, cs.hasFirst = *first, true
-			}
-			if last != nil {
-				cs.last, cs.hasLast = *last, true
-			}
-			out[id] = &cs
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: correlation: %w", err)
-	}
-	for id, cs := range out {
-		if cs.root != "" && cs.root != id {
-			if r, ok := out[cs.root]; ok {
-				r.children = append(r.children, id)
-			}
-		}
-	}
-	return out, nil
-}
-
-type taskInfo struct{ title, status string }
-
-// correlationTasks reads task titles and statuses from progress files
-// (tasks table), keyed by task id then feature id.
-func (s *Store) correlationTasks(ctx context.Context) (map[string]map[string]taskInfo, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT feature_id, task_id, title, status FROM tasks")
-	if err != nil {
-		return nil, fmt.Errorf("store: correlation: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]map[string]taskInfo{}
-	for rows.Next() {
-		var feature, task string
-		var ti taskInfo
-		if err := rows.Scan(&feature, &task, &ti.title, &ti.status); err != nil {
-			return nil, fmt.Errorf("store: correlation: %w", err)
-		}
-		corrPut(out, task, feature, ti)
-	}
-	if err := rows.Err(); err != nil {
+	out.Rows = append(out.Rows, page(b.rows, f.Limit, f.Offset)...)
+	if err := s.describeCorrelation(ctx, out.Rows); err != nil {
 		return nil, fmt.Errorf("store: correlation: %w", err)
 	}
 	return out, nil
 }
 
-// commitSubjects reads the subjects of the given commits from their facts.
-func (s *Store) commitSubjects(ctx context.Context, shas []string) (map[string]string, error) {
-	out := make(map[string]string, len(shas))
-	keys := make([]string, len(shas))
-	for i, sha := range shas {
-		keys[i] = "commit:" + sha
-	}
-	err := inChunks(keys, func(chunk []any) error {
-		rows, err := s.db.QueryContext(ctx, s.dialect.rebind("SELECT fact_key, payload_json FROM telemetry_events WHERE fact_key IN ("+
-			placeholders(len(chunk))+")"), chunk...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var key, payload string
-			if err := rows.Scan(&key, &payload); err != nil {
-				return err
-			}
-			var p struct {
-				Payload struct {
-					Subject string `json:"subject"`
-				} `json:"payload"`
-			}
-			if json.Unmarshal([]byte(payload), &p) == nil {
-				out[key[len("commit:"):]] = p.Payload.Subject
-			}
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: correlation: %w", err)
-	}
-	return out, nil
-}
-
-// corrBuilder walks the link graph into rows.
+// corrBuilder walks the link graph into rows (ids and link evidence only;
+// describeCorrelation fills in the rest for the rows that are returned).
 type corrBuilder struct {
-	g        *linkGraph
-	sessions map[string]*corrSession
-	tasks    map[string]map[string]taskInfo
-	subjects map[string]string
-	filter   CorrelationFilter
-	rows     []CorrelationRow
+	g      *linkGraph
+	filter CorrelationFilter
+	// match holds the linked sessions that pass the project and window
+	// filters (nil: no such filter).
+	match map[string]bool
+	rows  []CorrelationRow
 }
 
 func corrKeys[V any](m map[string]V) []string {
@@ -298,7 +201,11 @@ func corrKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func edgePtr(e CorrelationEdge) *CorrelationEdge { return &e }
+// linkedNode is a node reached through the stored link from → to; its
+// Link evidence is filled in by describeCorrelation.
+func linkedNode(fromType, fromID, toType, toID string) *CorrelationNode {
+	return &CorrelationNode{ID: toID, Link: &CorrelationEdge{}, via: [4]string{fromType, fromID, toType, toID}}
+}
 
 func (b *corrBuilder) build() {
 	g := b.g
@@ -321,8 +228,7 @@ func (b *corrBuilder) build() {
 			if b.filter.Task != "" && t != b.filter.Task {
 				continue
 			}
-			fe := g.featureTasks[f][t]
-			b.taskRows(&CorrelationNode{ID: f}, &CorrelationNode{ID: t, Link: edgePtr(fe)}, t)
+			b.taskRows(&CorrelationNode{ID: f}, linkedNode(facts.EntityFeature, f, facts.EntityTask, t), t)
 		}
 		if b.filter.Task != "" {
 			continue
@@ -332,7 +238,7 @@ func (b *corrBuilder) build() {
 				continue
 			}
 			b.add(CorrelationRow{Feature: &CorrelationNode{ID: f},
-				Session: b.sessionNode(sid, g.featureSessions[f][sid])})
+				Session: linkedNode(facts.EntityFeature, f, facts.EntitySession, sid)})
 		}
 	}
 	if b.filter.Feature != "" {
@@ -369,19 +275,19 @@ func (b *corrBuilder) taskRows(feature, task *CorrelationNode, t string) {
 			}
 		}
 		slices.Sort(commits)
-		row := CorrelationRow{Feature: feature, Task: task, Session: b.sessionNode(sid, g.taskSessions[t][sid])}
+		row := CorrelationRow{Feature: feature, Task: task, Session: linkedNode(facts.EntityTask, t, facts.EntitySession, sid)}
 		if len(commits) == 0 {
 			b.add(row)
 			continue
 		}
 		for _, c := range commits {
-			b.commitRows(row, c, g.taskCommits[t][c])
+			b.commitRows(row, t, c)
 		}
 	}
 	// Commits linked to the task outside its linked sessions.
 	for _, c := range corrKeys(g.taskCommits[t]) {
 		if !covered[c] {
-			b.commitRows(CorrelationRow{Feature: feature, Task: task}, c, g.taskCommits[t][c])
+			b.commitRows(CorrelationRow{Feature: feature, Task: task}, t, c)
 		}
 	}
 	if len(b.rows) == n && len(g.taskSessions[t]) == 0 && len(g.taskCommits[t]) == 0 {
@@ -389,8 +295,9 @@ func (b *corrBuilder) taskRows(feature, task *CorrelationNode, t string) {
 	}
 }
 
-func (b *corrBuilder) commitRows(row CorrelationRow, c string, e CorrelationEdge) {
-	row.Commit = &CorrelationNode{ID: c, Link: edgePtr(e)}
+// commitRows adds the rows of commit c of task t: per PR of the commit.
+func (b *corrBuilder) commitRows(row CorrelationRow, t, c string) {
+	row.Commit = linkedNode(facts.EntityTask, t, facts.EntityCommit, c)
 	prs := b.g.commitPRs[c]
 	if len(prs) == 0 {
 		b.add(row)
@@ -398,120 +305,19 @@ func (b *corrBuilder) commitRows(row CorrelationRow, c string, e CorrelationEdge
 	}
 	for _, p := range corrKeys(prs) {
 		r := row
-		r.PR = &CorrelationNode{ID: p, Link: edgePtr(prs[p]), Number: prNumber(p)}
+		r.PR = linkedNode(facts.EntityCommit, c, facts.EntityPullRequest, p)
+		r.PR.Number = prNumber(p)
 		b.add(r)
 	}
 }
 
-func (b *corrBuilder) sessionNode(sid string, e CorrelationEdge) *CorrelationNode {
-	n := &CorrelationNode{ID: sid, Link: edgePtr(e)}
-	if cs, ok := b.sessions[sid]; ok {
-		n.Project = cs.project
-	}
-	return n
-}
-
-// add keeps the row if the session filters let it through.
+// add keeps the row if the session filters let it through: under a project
+// or window filter only rows whose session matched are kept.
 func (b *corrBuilder) add(r CorrelationRow) {
-	f := b.filter
-	if f.Project != "" || !f.Start.IsZero() || !f.End.IsZero() {
-		if r.Session == nil {
-			return
-		}
-		cs, ok := b.sessions[r.Session.ID]
-		if !ok {
-			return
-		}
-		if f.Project != "" && cs.project != f.Project {
-			return
-		}
-		if !f.Start.IsZero() && (!cs.hasLast || cs.last < f.Start.UnixMilli()) {
-			return
-		}
-		if !f.End.IsZero() && (!cs.hasFirst || cs.first >= f.End.UnixMilli()) {
-			return
-		}
+	if b.match != nil && (r.Session == nil || !b.match[r.Session.ID]) {
+		return
 	}
 	b.rows = append(b.rows, r)
-}
-
-func (b *corrBuilder) commits() []string {
-	seen := map[string]bool{}
-	for _, r := range b.rows {
-		if r.Commit != nil {
-			seen[r.Commit.ID] = true
-		}
-	}
-	return corrKeys(seen)
-}
-
-// describe fills the nodes' usage and titles. Nodes are shared between
-// rows; each is filled once.
-func (b *corrBuilder) describe() {
-	g := b.g
-	done := map[*CorrelationNode]bool{}
-	for _, r := range b.rows {
-		if n := r.Feature; n != nil && !done[n] {
-			done[n] = true
-			set := map[string]bool{}
-			for sid := range g.featureSessions[n.ID] {
-				set[sid] = true
-			}
-			for t := range g.featureTasks[n.ID] {
-				for sid := range g.taskSessions[t] {
-					set[sid] = true
-				}
-			}
-			b.usage(n, set)
-		}
-		if n := r.Task; n != nil && !done[n] {
-			done[n] = true
-			set := map[string]bool{}
-			for sid := range g.taskSessions[n.ID] {
-				set[sid] = true
-			}
-			b.usage(n, set)
-			feature := ""
-			if r.Feature != nil {
-				feature = r.Feature.ID
-			}
-			if ti, ok := b.tasks[n.ID][feature]; ok {
-				n.Title, n.Status = ti.title, ti.status
-			}
-		}
-		if n := r.Session; n != nil && !done[n] {
-			done[n] = true
-			b.usage(n, map[string]bool{n.ID: true})
-		}
-		if n := r.Commit; n != nil && !done[n] {
-			done[n] = true
-			n.Title = b.subjects[n.ID]
-		}
-	}
-}
-
-// usage sums cost and tokens over the given sessions and their subagents,
-// each counted once; Sessions counts the linked sessions.
-func (b *corrBuilder) usage(n *CorrelationNode, linked map[string]bool) {
-	all := map[string]bool{}
-	for sid := range linked {
-		all[sid] = true
-		if cs, ok := b.sessions[sid]; ok {
-			for _, c := range cs.children {
-				all[c] = true
-			}
-		}
-	}
-	var cost, tokens int64
-	for sid := range all {
-		if cs, ok := b.sessions[sid]; ok {
-			cost += cs.cost
-			tokens += cs.tokens
-		}
-	}
-	n.CostUSD = &Value{raw: cost, nanos: true}
-	n.Tokens = &Value{raw: tokens}
-	n.Sessions = &Value{raw: int64(len(linked))}
 }
 
 var prNumberRE = regexp.MustCompile(`/pull/(\d+)`)

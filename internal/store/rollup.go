@@ -57,6 +57,12 @@ type RollupEntry struct {
 	// window is recorded as a gap so queries read facts there. An
 	// incomplete entry carries no value.
 	Incomplete bool
+	// Empty marks a window that no longer counts anything (the rollup
+	// processor's logs mode moved its facts' kept copies to other windows):
+	// the stored entry is removed, unless one observed later is stored, so
+	// the window has no point, as in the fact-backed series. It still
+	// counts toward coverage.
+	Empty bool
 }
 
 // key is the entry's natural key, hashed: analytics_entity_links refers to it.
@@ -155,6 +161,7 @@ type entryRow struct {
 	value                                                    float64
 	intValue                                                 any // nil or int64
 	count                                                    int64
+	empty                                                    bool // delete instead of upsert
 }
 
 func (r *entryRow) appendArgs(dst []any) []any {
@@ -178,6 +185,7 @@ type gapRow struct {
 // table, in key order.
 type rollupBatch struct {
 	entries  []entryRow
+	deletes  []entryRow // empty windows
 	links    [][3]string
 	coverage []coverageRow
 	gaps     []gapRow
@@ -213,7 +221,7 @@ func newRollupBatch(entries []RollupEntry) (*rollupBatch, error) {
 		r := entryRow{
 			key: e.key(), metric: e.Metric, period: e.Period, tz: e.TZ, kind: e.Kind, unit: e.Unit,
 			metadata: e.metadataJSON(), start: e.Start.UnixMilli(), end: e.End.UnixMilli(),
-			observed: e.Observed.UnixMilli(), value: e.Value, count: int64(e.Count),
+			observed: e.Observed.UnixMilli(), value: e.Value, count: int64(e.Count), empty: e.Empty,
 		}
 		if e.Int != nil {
 			r.intValue = *e.Int
@@ -235,11 +243,23 @@ func newRollupBatch(entries []RollupEntry) (*rollupBatch, error) {
 			byKey[r.key] = len(b.entries)
 			b.entries = append(b.entries, r)
 		}
-		for _, l := range entityLinks(e.Resource, e.Attributes) {
-			links[[3]string{r.key, l[0], l[1]}] = struct{}{}
+		if !e.Empty {
+			for _, l := range entityLinks(e.Resource, e.Attributes) {
+				links[[3]string{r.key, l[0], l[1]}] = struct{}{}
+			}
 		}
 	}
+	var kept []entryRow
+	for _, r := range b.entries {
+		if r.empty {
+			b.deletes = append(b.deletes, r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	b.entries = kept
 	slices.SortFunc(b.entries, func(x, y entryRow) int { return cmp.Compare(x.key, y.key) })
+	slices.SortFunc(b.deletes, func(x, y entryRow) int { return cmp.Compare(x.key, y.key) })
 	for l := range links {
 		b.links = append(b.links, l)
 	}
@@ -328,6 +348,18 @@ func (s *Store) writeRollupTx(ctx context.Context, w *writer, b *rollupBatch) er
 	for _, st := range steps {
 		if err := w.execRows(ctx, d, st.u, st.n, st.args, nil); err != nil {
 			return fmt.Errorf("store: write rollups: %w", err)
+		}
+	}
+	// Empty windows: rare (a fact's kept copy moved to another window), so
+	// one statement each.
+	for _, r := range b.deletes {
+		if _, err := tx.ExecContext(ctx, d.rebind("DELETE FROM analytics_entries WHERE entry_key = ? AND observed_at <= ?"),
+			r.key, r.observed); err != nil {
+			return fmt.Errorf("store: write rollups: delete empty window: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, d.rebind("DELETE FROM analytics_entity_links WHERE entry_key = ? "+
+			"AND NOT EXISTS (SELECT 1 FROM analytics_entries WHERE entry_key = ?)"), r.key, r.key); err != nil {
+			return fmt.Errorf("store: write rollups: delete empty window: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -106,6 +106,12 @@ func (s *Store) seriesFromRollups(ctx context.Context, q SeriesQuery) (res *Seri
 	if err != nil || !covered {
 		return nil, false, err
 	}
+	if src.metric == "claude_code.token.usage" || src.metric == "claude_code.cost.usage" {
+		// Native-only requests are in the facts, not in rollups (rollup_native.go).
+		if native, err := s.nativeUsageIn(ctx, q.Start, q.End); err != nil || native {
+			return nil, false, err
+		}
+	}
 	res, err = s.readRollupSeries(ctx, q, src, tz)
 	return res, err == nil, err
 }

@@ -14,6 +14,9 @@ const (
 	DimSkill       = "skill"
 	DimFeature     = "feature"
 	DimTask        = "task"
+	// DimHost is the host.name of the collector that read the session
+	// (sessions.host; "" for sessions stored before hosts were recorded).
+	DimHost = "host"
 )
 
 // AllDimensions lists every dimension name, sorted.
@@ -73,6 +76,7 @@ var dimExprs = map[string]string{
 	DimTool:        "r.tool",
 	DimSkill:       "r.skill",
 	DimAgent:       "COALESCE(sa.agent_type, '')",
+	DimHost:        "COALESCE(sa.host, '')",
 	DimFeature:     "r.thread", // mapped to the linked ids in Go (aggregate)
 	DimTask:        "r.thread",
 }
@@ -81,10 +85,10 @@ var dimExprs = map[string]string{
 // grouped by them. Filters on other dimensions select whole sessions (see
 // sessionFilter).
 var rowDims = map[metricSource][]string{
-	srcAPI:    {DimModel, DimModelFamily, DimProject, DimSessionType, DimAgent, DimFeature, DimTask},
-	srcTools:  {DimTool, DimProject, DimSessionType, DimAgent, DimFeature, DimTask},
-	srcEvents: {DimProject, DimSessionType, DimAgent, DimFeature, DimTask},
-	srcSkills: {DimSkill, DimProject, DimSessionType, DimAgent, DimFeature, DimTask},
+	srcAPI:    {DimModel, DimModelFamily, DimProject, DimSessionType, DimAgent, DimHost, DimFeature, DimTask},
+	srcTools:  {DimTool, DimProject, DimSessionType, DimAgent, DimHost, DimFeature, DimTask},
+	srcEvents: {DimProject, DimSessionType, DimAgent, DimHost, DimFeature, DimTask},
+	srcSkills: {DimSkill, DimProject, DimSessionType, DimAgent, DimHost, DimFeature, DimTask},
 }
 
 // usageDims are what usage_buckets can answer without reading single

@@ -63,6 +63,11 @@ type aggQuery struct {
 	// also are more metrics of m's source summed in the same pass, into
 	// aggRow.also (summed metrics only).
 	also []string
+	// byThread groups by the row's thread (root session, else session; ""
+	// without one) as well, into aggRow.thread (summed metrics only): the
+	// distinct sessions and active time of the rows come out of the same
+	// pass as their sums.
+	byThread bool
 }
 
 // aggRow is one result row: the time step (0 for timeNone), the group
@@ -71,6 +76,7 @@ type aggQuery struct {
 type aggRow struct {
 	at     int64
 	dims   []string
+	thread string
 	value  int64
 	member sql.NullString
 	also   []int64
@@ -133,7 +139,10 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 			return queryErrorf(param, "feature and task need correlation data (the entity_links table), which this store does not have yet")
 		}
 	}
-	needThread := q.m.distinct || used[DimFeature] || used[DimTask]
+	// Tool calls carry no thread: it takes a join with sessions per call,
+	// which a feature or task filter can do without (threadSessions).
+	needThread := q.m.distinct || contains(q.groupBy, DimFeature) || contains(q.groupBy, DimTask) ||
+		(q.m.src != srcTools && (used[DimFeature] || used[DimTask])) || q.byThread
 
 	fast := q.m.src == srcAPI && !s.eventsOnly && q.time != timePoint
 	for d := range used {
@@ -166,8 +175,14 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		sel = append(sel, expr)
 		group = append(group, expr)
 	}
+	if q.byThread && !q.m.distinct {
+		sel = append(sel, "r.thread")
+		group = append(group, "r.thread")
+	}
 	from := "(" + inner + ") r"
-	if used[DimAgent] {
+	// Session attributes (agent type, host) to group by come from the row's
+	// session.
+	if contains(q.groupBy, DimAgent) || contains(q.groupBy, DimHost) {
 		from += " LEFT JOIN sessions sa ON sa.session_id = r.session_id"
 	}
 	where := []string{"1 = 1"}
@@ -175,18 +190,32 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		vals := q.filters[d]
 		in := " IN (" + placeholders(len(vals)) + ")"
 		var cond string
+		lists := 1 // how many times cond holds the IN list
 		switch {
+		case (d == DimFeature || d == DimTask) && !needThread:
+			cond, lists = "r.session_id IN ("+threadSessions(d, in)+")", 2
 		case d == DimFeature || d == DimTask:
 			// EXISTS-like: a thread linked to two matching features counts once.
 			cond = "r.thread IN (SELECT thread FROM " + linksTable(d) + " fl WHERE fl.from_id" + in + ")"
+		case d == DimAgent || d == DimHost:
+			// The sessions of the agent types (hosts), looked up once (an
+			// uncorrelated IN), rather than a join with sessions per row: a
+			// filter value is never '', so the two agree.
+			col := "agent_type"
+			if d == DimHost {
+				col = "host"
+			}
+			cond = "r.session_id IN (SELECT session_id FROM sessions WHERE " + col + in + ")"
 		case hasRowDim(q.m.src, d) || (fast && usageDims[d]):
 			cond = dimExprs[d] + in
 		default:
 			cond = s.sessionFilter(d, in)
 		}
 		where = append(where, cond)
-		for _, v := range vals {
-			args = append(args, v)
+		for range lists {
+			for _, v := range vals {
+				args = append(args, v)
+			}
 		}
 	}
 	if q.m.distinct {
@@ -222,6 +251,9 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 	}
 	for i := range r.dims {
 		dest = append(dest, &r.dims[i])
+	}
+	if q.byThread && !q.m.distinct {
+		dest = append(dest, &r.thread)
 	}
 	if q.m.distinct {
 		dest = append(dest, &r.member)
@@ -383,13 +415,27 @@ func (s *Store) sessionFilter(dim, in string) string {
 		return "r.session_id IN (SELECT session_id FROM telemetry_events WHERE " + eventIs(facts.EventAPIRequest) +
 			" AND " + expr + in + ")"
 	case DimTool:
-		return "r.session_id IN (SELECT session_id FROM tool_calls WHERE tool_name" + in + ")"
+		// session_tool_usage is tool_calls summed per session and tool, kept
+		// exact by every write (recompute.go): a tenth of the rows to scan.
+		return "r.session_id IN (SELECT session_id FROM session_tool_usage WHERE tool_name" + in + ")"
 	case DimSkill:
 		return "r.session_id IN (SELECT session_id FROM telemetry_events WHERE " + eventIs(facts.EventSkillActivated) +
 			" AND " + s.skillExpr("payload_json") + in + ")"
 	default: // every other dimension is on every row
 		return dimExprs[dim] + in
 	}
+}
+
+// threadSessions selects the sessions whose thread (root session, else the
+// session; a session without a row is its own thread) is linked to one of
+// the features (tasks) of the IN list in, which it holds twice. It lets a
+// row without a thread column (a tool call) be filtered on its session
+// alone.
+func threadSessions(entity, in string) string {
+	return "SELECT ss.session_id FROM sessions ss WHERE CASE WHEN ss.root_session_id <> '' THEN ss.root_session_id ELSE ss.session_id END" +
+		" IN (SELECT thread FROM " + linksTable(entity) + " fl WHERE fl.from_id" + in + ")" +
+		" UNION SELECT fl.thread FROM " + linksTable(entity) + " fl WHERE fl.from_id" + in +
+		" AND fl.thread NOT IN (SELECT session_id FROM sessions)"
 }
 
 // linksTable is the distinct (entity id, thread) pairs of one entity type's

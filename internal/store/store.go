@@ -59,6 +59,9 @@ type Store struct {
 	// single connection is the whole database and must go back to the
 	// pool for readers.
 	pinWriter bool
+	// ckpt runs the SQLite WAL checkpoints of Write's commits in the
+	// background (walcheckpoint.go); guarded by writeMu.
+	ckpt *walCheckpointer
 
 	// eventsOnly makes queries read telemetry_events instead of
 	// usage_buckets; tests use it to compare the two.
@@ -130,6 +133,7 @@ func (s *Store) ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.writeMu.Lock()
 	s.releaseWriter()
+	s.stopCheckpointer()
 	s.writeMu.Unlock()
 	return s.db.Close()
 }

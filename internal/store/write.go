@@ -42,6 +42,9 @@ func (s *Store) Write(ctx context.Context, fs []facts.Fact) error {
 		// freshly prepared statements cost little next time.
 		s.releaseWriter()
 	}
+	if err == nil {
+		s.kickCheckpointer()
+	}
 	return err
 }
 

@@ -47,11 +47,18 @@ func (s *Store) acquireWriter(ctx context.Context) (*writer, error) {
 		return nil, err
 	}
 	if s.dialect == dialectSQLite {
-		for _, p := range sqliteWriterPragmas {
+		pragmas := sqliteWriterPragmas
+		if s.pinWriter { // a file database: checkpoints in the background
+			pragmas = append(pragmas[:len(pragmas):len(pragmas)], "PRAGMA wal_autocheckpoint = "+walWriterAutocheckpoint)
+		}
+		for _, p := range pragmas {
 			if _, err := conn.ExecContext(ctx, p); err != nil {
 				_ = conn.Close()
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
+		}
+		if s.pinWriter {
+			s.startCheckpointer()
 		}
 	}
 	s.w = &writer{conn: conn, stmts: make(map[stmtShape]driver.Stmt)}

@@ -59,6 +59,9 @@ const (
 	AttrFilePath       = "code.file.path"
 	AttrLinesAdded     = "ccdash.lines.added"
 	AttrLinesRemoved   = "ccdash.lines.removed"
+	AttrHookEvent      = "hook_event" // native hook event attributes
+	AttrHookName       = "hook_name"
+	AttrHookStatus     = "ccdash.hook.status"
 )
 
 // Attribute values.

@@ -40,15 +40,17 @@ func NewBuilder() *Builder {
 
 // batch is the state of one Add call.
 type batch struct {
-	b       *Builder
-	order   []*Span
-	pending map[SpanID]*Span
-	best    map[SpanID]facts.Fact  // the copy of each API response the span describes
-	spanOf  map[string]*timeRange  // session id -> time range of its facts in this batch
-	first   map[string]*facts.Fact // session id -> its first fact in this batch
-	links   map[string]*facts.Fact // child session id -> first link fact with a tool_use id
-	linked  map[string]struct{}    // child sessions whose agent span this batch already handled
-	parents map[SpanID]SpanID      // pending span -> its parent (to widen pending ancestors)
+	b         *Builder
+	order     []*Span
+	pending   map[SpanID]*Span
+	best      map[SpanID]facts.Fact   // the copy of each API response the span describes
+	spanOf    map[string]*timeRange   // session id -> time range of its facts in this batch
+	first     map[string]*facts.Fact  // session id -> its first fact in this batch
+	links     map[string]*facts.Fact  // child session id -> first link fact with a tool_use id
+	linked    map[string]struct{}     // child sessions whose agent span this batch already handled
+	parents   map[SpanID]SpanID       // pending span -> its parent (to widen pending ancestors)
+	hooks     map[string]*pendingHook // hook execution key -> its event, placed when the batch ends
+	hookOrder []*pendingHook
 }
 
 type timeRange struct{ first, last time.Time }
@@ -78,6 +80,7 @@ func (b *Builder) Add(fs []facts.Fact) []Span {
 		links:   map[string]*facts.Fact{},
 		linked:  map[string]struct{}{},
 		parents: map[SpanID]SpanID{},
+		hooks:   map[string]*pendingHook{},
 	}
 	// First pass: what the whole batch knows about each session, so a
 	// subagent span covers all of its facts in the batch whichever comes
@@ -108,6 +111,7 @@ func (b *Builder) Add(fs []facts.Fact) []Span {
 	for i := range fs {
 		bt.fact(&fs[i])
 	}
+	bt.placeHooks()
 	out := make([]Span, 0, len(bt.order))
 	for _, s := range bt.order {
 		if f, ok := bt.best[s.SpanID]; ok {
@@ -153,6 +157,8 @@ func (bt *batch) fact(f *facts.Fact) {
 		bt.toolEvent(f, EventCommit, Attr{AttrCommitSHA, f.CommitSHA})
 	case facts.EventPullRequest:
 		bt.toolEvent(f, EventPR, Attr{AttrPRURL, f.PRURL}, Attr{AttrPRNumber, f.PRNumber})
+	case facts.EventHook:
+		bt.hook(f)
 	case facts.EventFileUpdate:
 		bt.toolEvent(f, EventFileUpdate, Attr{AttrFilePath, f.FilePath},
 			Attr{AttrLinesAdded, f.Additions}, Attr{AttrLinesRemoved, f.Deletions})

@@ -101,7 +101,7 @@ func TestFixtureAttributesAndStatus(t *testing.T) {
 	assert.Equal(t, at("30s"), edit.Start)
 	assert.Equal(t, at("31.2s"), edit.End)
 	assert.Equal(t, int64(1200), edit.Attr(AttrDurationMs))
-	require.Len(t, edit.Events, 1)
+	require.Len(t, edit.Events, 2, "the file update and a PostToolUse hook")
 	assert.Equal(t, EventFileUpdate, edit.Events[0].Name)
 
 	bash := find(t, spans, ToolSpanID("toolu_bash1"))
@@ -116,11 +116,11 @@ func TestFixtureAttributesAndStatus(t *testing.T) {
 	assert.Equal(t, "529", apiErr.Attr(AttrErrorType))
 	assert.Contains(t, apiErr.StatusMsg, "Overloaded")
 
-	// The first interaction ends with its last child; the compaction is an
-	// event of the second.
+	// The first interaction ends with its last child (here its Stop hook);
+	// the compaction is an event of the second.
 	u1 := find(t, spans, InteractionSpanID("u1"))
 	assert.Equal(t, at("0.5s"), u1.Start)
-	assert.Equal(t, at("35s"), u1.End)
+	assert.Equal(t, at("35.1s"), u1.End)
 	assert.Equal(t, int64(66), u1.Attr(AttrPromptLength))
 	u2 := find(t, spans, InteractionSpanID("u2"))
 	require.Len(t, u2.Events, 1)
@@ -128,6 +128,68 @@ func TestFixtureAttributesAndStatus(t *testing.T) {
 	assert.Contains(t, u2.Events[0].Attrs, Attr{AttrCompactTrigger, "auto"})
 	assert.Contains(t, u2.Events[0].Attrs, Attr{AttrPreTokens, int64(151000)})
 	assert.Empty(t, byName(spans, SpanCompaction))
+}
+
+func TestFixtureHookEvents(t *testing.T) {
+	spans := NewBuilder().Add(concat(fileFacts(t)...))
+	hooks := func(s Span) []Event {
+		return slices.DeleteFunc(slices.Clone(s.Events), func(e Event) bool { return e.Name != EventHook })
+	}
+	for _, tc := range []struct {
+		name  string
+		span  SpanID
+		attrs []Attr // of the span's only hook event
+	}{
+		{"PreToolUse: start and outcome are one event", ToolSpanID("toolu_bash1"), []Attr{
+			{AttrHookEvent, "PreToolUse"}, {AttrHookName, "PreToolUse:Bash"}, {AttrHookStatus, "success"},
+			{AttrSuccess, true}, {AttrDurationMs, int64(180)}, {AttrExitCode, int64(0)}}},
+		{"PostToolUse blocking error", ToolSpanID("toolu_edit1"), []Attr{
+			{AttrHookEvent, "PostToolUse"}, {AttrHookName, "PostToolUse:Edit"}, {AttrHookStatus, "blocking_error"},
+			{AttrSuccess, false}, {AttrErrorType, "blocking_error"}}},
+		{"Stop hook and its summary, on the interaction", InteractionSpanID("u1"), []Attr{
+			{AttrHookEvent, "Stop"}, {AttrHookName, "Stop"}, {AttrHookStatus, "success"}, {AttrSuccess, true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			evs := hooks(find(t, spans, tc.span))
+			require.Len(t, evs, 1)
+			assert.Equal(t, tc.attrs, evs[0].Attrs)
+		})
+	}
+	// The SessionStart hook ran before the first prompt: no span to carry it.
+	var n int
+	for _, s := range spans {
+		n += len(hooks(s))
+	}
+	assert.Equal(t, 3, n)
+}
+
+func TestHookWithoutItsToolSpanFallsBackToTheInteraction(t *testing.T) {
+	ts := time.Date(2026, 10, 5, 10, 0, 0, 0, time.UTC)
+	base := facts.Fact{SessionID: "s1", RootSessionID: "s1", SessionType: facts.SessionMain}
+	at := func(f facts.Fact, key, event string, d time.Duration) facts.Fact {
+		f.Key, f.Event, f.Time = key, event, ts.Add(d)
+		return f
+	}
+	prompt := at(base, "prompt:u1", facts.EventUserPrompt, 0)
+	hook := at(base, "hook:toolu_1:PreToolUse:1", facts.EventHook, time.Second)
+	hook.ToolUseID, hook.Status, hook.Payload = "toolu_1", "started", `{"hookEvent":"PreToolUse","hookName":"PreToolUse:Bash"}`
+	result := at(base, "toolres:toolu_1", facts.EventToolResult, 2*time.Second)
+	result.ToolUseID = "toolu_1"
+
+	// Same batch: on the tool span, although the hook came first.
+	spans := NewBuilder().Add([]facts.Fact{prompt, hook, result})
+	require.Len(t, spans, 2)
+	assert.Empty(t, find(t, spans, InteractionSpanID("u1")).Events)
+	require.Len(t, find(t, spans, ToolSpanID("toolu_1")).Events, 1)
+
+	// The result in a later batch: on the interaction, which covers it.
+	b := NewBuilder()
+	first := b.Add([]facts.Fact{prompt, hook})
+	require.Len(t, first, 1)
+	require.Len(t, first[0].Events, 1)
+	assert.Equal(t, EventHook, first[0].Events[0].Name)
+	assert.Equal(t, ts.Add(time.Second), first[0].End)
+	assert.Empty(t, b.Add([]facts.Fact{result})[0].Events)
 }
 
 func mustDur(s string) time.Duration {

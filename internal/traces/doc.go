@@ -18,7 +18,12 @@
 // Compaction summarizers (agent-acompact-*) have no spawning call: their
 // interaction is a root span of the session's trace. A compact_boundary is
 // a claude_code.compaction event of the current interaction. Commits, PRs
-// and file edits are events of the tool call that made them.
+// and file edits are events of the tool call that made them. A hook run is
+// a claude_code.hook event (hook_event, hook_name, ccdash.hook.status,
+// success / error.type once its outcome is known) of its tool call's span
+// (PreToolUse, PostToolUse…), else of the session's current interaction
+// (SessionStart, UserPromptSubmit, Stop…); its start and its outcome are
+// one event.
 //
 // # Streaming without buffering
 //
@@ -58,5 +63,9 @@
 //     returned) keeps its spans below an agent span that is never emitted.
 //   - A compaction whose interaction was emitted in an earlier batch rides
 //     on a zero-length claude_code.compaction span below that interaction.
-//   - Hook runs are not facts yet, so they are not span events.
+//   - A hook event needs its span in the same batch: a hook whose tool
+//     span left in an earlier batch falls back to the interaction, and
+//     one whose interaction left too (or that ran before the session's
+//     first prompt, like SessionStart) is dropped. A tool span is not
+//     widened for its PostToolUse hooks, which run after its result.
 package traces

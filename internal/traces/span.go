@@ -17,6 +17,7 @@ const (
 	EventCommit     = "ccdash.commit"
 	EventPR         = "ccdash.pull_request"
 	EventFileUpdate = "ccdash.file_update"
+	EventHook       = "claude_code.hook" // one hook execution (native detailed tracing makes it a span)
 )
 
 // Kind is the span kind (the OTLP enum's meaning, not its numbers).

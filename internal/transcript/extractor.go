@@ -19,6 +19,8 @@
 //	ccdash.pull_request          pr:<url>                pr-link lines and `gh pr create` output
 //	ccdash.file_update           file:<tool_use id>      Edit/MultiEdit/Write structuredPatch
 //	claude_code.compaction       compact:<uuid>          system/compact_boundary
+//	ccdash.hook                  hook:<toolUseID>:<event>:<command hash> | hook:<uuid>[:<i>]
+//	                                                     one per hook execution (hooks.go)
 //	claude_code.subagent_completed agentlink:<parent session>:<agentId | sidechain-<key>>
 //	ccdash.session               session:<session id>    per EndBatch; the store merges min/max times
 //
@@ -36,6 +38,7 @@
 package transcript
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
@@ -73,6 +76,7 @@ type Extractor struct {
 	pendingLinks   []pendingLink
 	links          map[string]linkInfo // emitted subagent links
 	metaLinked     bool
+	hookLevels     map[string]uint8 // hook execution key -> precision of its last fact (hooks.go)
 
 	batch      map[string]*batchSpan
 	batchOrder []string
@@ -146,13 +150,24 @@ func (e *Extractor) Line(b []byte, emit func(facts.Fact)) error {
 	case "user":
 		c.user()
 	case "system":
-		if l.Subtype == "compact_boundary" {
+		switch l.Subtype {
+		case "compact_boundary":
 			c.compaction()
+		case "stop_hook_summary":
+			c.stopHookSummary()
 		}
 	case "progress":
-		if data != nil && data.Type == "agent_progress" {
+		switch {
+		case data == nil:
+		case data.Type == "agent_progress":
 			c.agentProgress(data)
+		case data.Type == "hook_progress" && bytes.Contains(b, markHookProgress):
+			// The marker check keeps the two decoders in step: the slow
+			// path decodes data only when the line holds it.
+			c.hookProgress(data)
 		}
+	case "attachment":
+		c.hookAttachment()
 	case "pr-link":
 		c.prLink()
 	case "custom-title":

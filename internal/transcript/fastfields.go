@@ -74,6 +74,8 @@ var vocabulary = func() map[string]string {
 		"text", "thinking", "redacted_thinking", "tool_use", "tool_result", "image", "document",
 		"hook_progress", "agent_progress", "bash_progress", "mcp_progress", "waiting_for_task",
 		"end_turn", "max_tokens", "stop_sequence",
+		"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "UserPromptSubmit",
+		"SessionStart", "SessionEnd", "Stop", "SubagentStart", "SubagentStop", "PreCompact", "Notification",
 		"Bash", "Read", "Edit", "MultiEdit", "Write", "Glob", "Grep", "LS", "Task", "Agent", "Skill",
 		"TodoWrite", "WebFetch", "WebSearch", "NotebookEdit", "BashOutput", "KillShell", "ExitPlanMode",
 	} {

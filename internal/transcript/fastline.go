@@ -34,6 +34,7 @@ type fastDecoder struct {
 	cwd, gitBranch, sessionIDCache, versionCache, agentID, model string
 	// parentUuid is usually the previous line's uuid.
 	prevUUID, parentToolUseID string
+	hookStrs                  map[string]string // hook names and commands (hookStr)
 }
 
 // reset forgets what the previous line's decoding left for the fact
@@ -55,7 +56,7 @@ const (
 var lineKeys = []string{"type", "subtype", "uuid", "parentUuid", "isSidechain", "sessionId", "agentId",
 	"cwd", "gitBranch", "version", "timestamp", "isMeta", "isApiErrorMessage", "isCompactSummary",
 	"requestId", "parentToolUseID", "message", "toolUseResult", "data", "compactMetadata",
-	"prNumber", "prUrl", "prRepository", "customTitle", "aiTitle", "summary"}
+	"prNumber", "prUrl", "prRepository", "customTitle", "aiTitle", "summary", "toolUseID"}
 
 // decode fills l (zeroed by the caller) and returns the line's content
 // blocks and, for progress lines, its data.
@@ -86,10 +87,17 @@ func (d *fastDecoder) decode(b []byte, l *Line) ([]Block, *progressData, fastSta
 	d.prevUUID = l.UUID
 	if l.Type == "progress" && (l.Message != nil || (data != nil && data.Type == "agent_progress")) &&
 		!d.agentMarker && bytes.Contains(b, markProgress) && !bytes.Contains(b, markAgentProgress) {
-		// parseLineInto decodes only the Header of such lines; whatever else
-		// this line carries must not count.
-		*l = Line{Header: l.Header}
-		return nil, nil, fastOK
+		// parseLineInto decodes only the Header of such lines (and, for
+		// hook_progress ones, toolUseID and data); whatever else this line
+		// carries must not count.
+		keep := Line{Header: l.Header}
+		if bytes.Contains(b, markHookProgress) {
+			keep.ToolUseID, keep.Data = l.ToolUseID, l.Data
+		} else {
+			data = nil
+		}
+		*l = keep
+		return nil, data, fastOK
 	}
 	return blocks, data, fastOK
 }
@@ -153,6 +161,8 @@ func (d *fastDecoder) line(s *scanner, l *Line) {
 			bit, l.AITitle = 1<<24, plainStr(s)
 		case "summary":
 			bit, l.Summary = 1<<25, plainStr(s)
+		case "toolUseID":
+			bit, l.ToolUseID = 1<<26, s.skip()
 		default:
 			it.unknown()
 		}

@@ -216,7 +216,7 @@ var fuzzFileInfos = []FileInfo{
 // Bash commits, Task and Edit calls take their full paths), any line yields
 // the same facts and error on both paths.
 func FuzzFastMatchesSlow(f *testing.F) {
-	for _, l := range trickyLines {
+	for _, l := range append(trickyLines, hookTrickyLines...) {
 		f.Add([]byte(l))
 	}
 	paths, _ := filepath.Glob(filepath.Join(testProjects, "*", "*.jsonl"))

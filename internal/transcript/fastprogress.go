@@ -9,7 +9,7 @@ import (
 // subagent lines, usage included.
 
 var (
-	progressDataKeys    = []string{"type", "agentId", "message"}
+	progressDataKeys    = []string{"type", "agentId", "message", "hookEvent", "hookName", "command"}
 	progressMessageKeys = []string{"type", "timestamp", "uuid", "requestId", "isSidechain", "message"}
 )
 
@@ -48,12 +48,43 @@ func (d *fastDecoder) progress(s *scanner) {
 			bit, p.AgentID = 1<<1, plainStr(s)
 		case "message":
 			bit, p.Message = 1<<2, d.progressMessage(s)
+		case "hookEvent":
+			bit, p.HookEvent = 1<<3, constStr(s)
+		case "hookName":
+			bit, p.HookName = 1<<4, d.hookStr(s)
+		case "command":
+			bit, p.Command = 1<<5, d.hookStr(s)
 		default:
 			it.unknown()
 		}
 		it.mark(bit)
 	}
 	s.close()
+}
+
+// maxHookStrs bounds the interned hook names and commands of one file.
+const maxHookStrs = 256
+
+// hookStr reads a hook name or command: a handful of values repeated on
+// every hook_progress line of a file, interned so that they are allocated
+// once.
+func (d *fastDecoder) hookStr(s *scanner) string {
+	raw, esc, ok := s.strField()
+	switch {
+	case !ok:
+		return ""
+	case esc:
+		return decodeStr(raw, esc)
+	}
+	if v, ok := d.hookStrs[string(raw)]; ok {
+		return v
+	}
+	v := string(raw)
+	if d.hookStrs == nil || len(d.hookStrs) >= maxHookStrs {
+		d.hookStrs = make(map[string]string)
+	}
+	d.hookStrs[v] = v
+	return v
 }
 
 func (d *fastDecoder) progressMessage(s *scanner) *progressMessage {

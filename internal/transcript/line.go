@@ -56,6 +56,10 @@ type Line struct {
 	CustomTitle string `json:"customTitle"`
 	AITitle     string `json:"aiTitle"`
 	Summary     string `json:"summary"`
+
+	// ToolUseID is read from hook_progress lines only; raw so that no type
+	// makes a line bad (rawString decodes it).
+	ToolUseID json.RawMessage `json:"toolUseID"`
 }
 
 // Message is the Anthropic message object of user/assistant lines.
@@ -119,6 +123,10 @@ type progressData struct {
 	Type    string           `json:"type"`
 	AgentID string           `json:"agentId"`
 	Message *progressMessage `json:"message"`
+	// hook_progress
+	HookEvent string `json:"hookEvent"`
+	HookName  string `json:"hookName"`
+	Command   string `json:"command"`
 }
 
 // progressMessage is data.message of agent_progress lines: a copy of one
@@ -135,7 +143,15 @@ type progressMessage struct {
 var (
 	markProgress      = []byte(`"type":"progress"`)
 	markAgentProgress = []byte(`"agent_progress"`)
+	markHookProgress  = []byte(`"hook_progress"`)
 )
+
+// cheapProgress is what the cheap path decodes of a hook_progress line.
+type cheapProgress struct {
+	Header
+	ToolUseID json.RawMessage `json:"toolUseID"`
+	Data      json.RawMessage `json:"data"`
+}
 
 // ParseLine decodes one JSONL line. Blank lines return (nil, nil). Lines that
 // are not a JSON object, or whose known fields have the wrong types, return
@@ -170,10 +186,10 @@ func decodeSlow(b []byte, l *Line) (blocks []Block, data *progressData, ok bool,
 // parseLineInto decodes b into l (which must be zero). It reports false for
 // blank lines.
 //
-// Cheap path: progress lines other than agent_progress (hook_progress alone
-// is ~75 % of them in 2.1.x) can only tell us their timestamp and context, so
-// only the Header is decoded and encoding/json skips the payload without
-// allocating.
+// Cheap path: progress lines other than agent_progress can only tell us
+// their timestamp and context, plus, for hook_progress (~75 % of them in
+// 2.1.x), the hook and its toolUseID; so only the Header (and those two raw
+// fields) are decoded and goccy skips the payload without allocating.
 func parseLineInto(b []byte, l *Line) (bool, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
@@ -183,12 +199,19 @@ func parseLineInto(b []byte, l *Line) (bool, error) {
 		return false, badLine("not a JSON object")
 	}
 	if bytes.Contains(b, markProgress) && !bytes.Contains(b, markAgentProgress) {
-		if err := unmarshal(b, &l.Header); err != nil {
+		if bytes.Contains(b, markHookProgress) {
+			var cp cheapProgress
+			if err := unmarshal(b, &cp); err != nil {
+				return false, badLine("%v", err)
+			}
+			l.Header, l.ToolUseID, l.Data = cp.Header, cp.ToolUseID, cp.Data
+		} else if err := unmarshal(b, &l.Header); err != nil {
 			return false, badLine("%v", err)
 		}
 		if l.Type == "progress" {
 			return true, nil
 		}
+		*l = Line{}
 		// The marker matched something else (e.g. a tool input); decode fully.
 	}
 	if err := unmarshal(b, l); err != nil {

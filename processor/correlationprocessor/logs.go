@@ -16,10 +16,11 @@ import (
 // a ccdash.link record next to the record that was its evidence (same
 // resource, so host.name and friends stay right).
 func (c *correlator) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	var (
-		fs     []facts.Fact
-		scopes []plog.ScopeLogs // scopes[i]: where fs[i] came from
-	)
+	// Sized up front: a fact is large, and growing a backfill batch of
+	// thousands of them by appends was a quarter of this function's time.
+	n := ld.LogRecordCount()
+	fs := make([]facts.Fact, 0, n)
+	scopes := make([]plog.ScopeLogs, 0, n) // scopes[i]: where fs[i] came from
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()

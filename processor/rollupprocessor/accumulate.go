@@ -285,6 +285,7 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 			w.Double = w.Double || md.dbl
 		}
 		w.Observed = max(w.Observed, ts)
+		b.st.markWindow(w)
 		b.touched[key] = struct{}{}
 	}
 	if late {
@@ -369,6 +370,7 @@ func (b *batch) finish() {
 	for k, w := range b.st.Windows {
 		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
 			delete(b.st.Windows, k)
+			b.st.markWindow(w)
 			b.changed = true
 		}
 	}
@@ -386,6 +388,7 @@ func (b *batch) delivered() {
 	for k, w := range b.st.Windows {
 		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
 			delete(b.st.Windows, k)
+			b.st.markWindow(w)
 		}
 	}
 }

@@ -145,6 +145,8 @@ func (b *batch) record(w *window, gap bool) rolluplog.Record {
 	}
 	switch {
 	case gap:
+	case w.Facts <= 0:
+		r.Empty = true // every fact it counted moved to another window
 	case w.Nano:
 		r.Value = float64(w.Int) / 1e9
 	case w.Double:

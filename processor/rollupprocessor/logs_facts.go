@@ -2,6 +2,8 @@ package rollupprocessor // import "github.com/ccdash/otelcol-ccdash/processor/ro
 
 import (
 	"encoding/json"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
@@ -57,7 +59,29 @@ type item struct {
 	v     int64
 }
 
+// attrsCache holds rendered attribute sets: there are few (models × token
+// types, tools × outcomes) and every fact renders its own. Shared by all
+// processor instances, hence its own lock.
+var attrsCache = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
 func attrsJSON(kv ...string) string {
+	key := strings.Join(kv, "\x00")
+	attrsCache.Lock()
+	defer attrsCache.Unlock()
+	if s, ok := attrsCache.m[key]; ok {
+		return s
+	}
+	s := renderAttrs(kv)
+	if len(attrsCache.m) < 1<<16 { // a bound, should model or tool names run wild
+		attrsCache.m[key] = s
+	}
+	return s
+}
+
+func renderAttrs(kv []string) string {
 	m := make(map[string]string, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
@@ -163,6 +187,7 @@ func (b *batch) fact(res int, f *facts.Fact) {
 		b.touch(old)
 		if next != *old {
 			b.st.Facts[key] = &next
+			b.st.markFact(&next)
 			b.changed = true
 		}
 		return
@@ -176,10 +201,14 @@ func (b *batch) fact(res int, f *facts.Fact) {
 			continue
 		}
 		if old != nil && i < len(oi) {
-			_ = oi
+			b.addItem(oi[i], old.Res, old.At, -1)
 		}
 		b.addItem(ni[i], next.Res, next.At, 1)
 	}
+	if old != nil {
+		b.st.markFact(old)
+	}
+	b.st.markFact(&next)
 	if next.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
 		delete(b.st.Facts, key) // every window of it has closed
 	} else {
@@ -246,8 +275,17 @@ func (b *batch) until(at int64) int64 {
 }
 
 func (b *batch) addItem(it item, res int, at int64, sign int64) {
+	if b.p.selected != nil && !b.p.selected[it.md.name] {
+		return
+	}
 	d := delta{i: sign * it.v}
 	b.add(it.md, b.st.Resources[res], it.attrs, at*int64(time.Millisecond), d)
+	for _, period := range b.p.cfg.Periods {
+		start, _ := windowOf(period, b.p.loc, time.UnixMilli(at))
+		if w := b.st.Windows[windowKey(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs)]; w != nil {
+			w.Facts += sign
+		}
+	}
 }
 
 // touch re-sends the open windows of a counted fact.
@@ -261,6 +299,9 @@ func (b *batch) touch(e *factEntry) {
 }
 
 func (b *batch) touchItem(it item, res int, at int64) {
+	if b.p.selected != nil && !b.p.selected[it.md.name] {
+		return
+	}
 	for _, period := range b.p.cfg.Periods {
 		start, _ := windowOf(period, b.p.loc, time.UnixMilli(at))
 		key := windowKey(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs)
@@ -309,6 +350,7 @@ func (b *batch) dropClosedFacts() {
 	for k, e := range b.st.Facts {
 		if e.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
 			delete(b.st.Facts, k)
+			b.st.markFact(e)
 			b.changed = true
 		}
 	}

@@ -5,17 +5,28 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// stateKey is the storage key of the whole state. One key means one Set, so
-// windows and high-water marks are always persisted together: a restart
-// never sees a window total without the marks that say which points it
-// already holds (or the reverse), which is what makes a replay after a
-// restart count nothing twice.
-const stateKey = "rollup_state"
+// stateKey is the storage key of the state's core (everything but windows
+// and facts); shardPrefix+<day> hold the windows starting and the facts
+// counted on one UTC day (unix days). One save is one storage Batch — one
+// transaction in file_storage — so windows and high-water marks are always
+// persisted together: a restart never sees a window total without the marks
+// that say which points it already holds (or the reverse), which is what
+// makes a replay after a restart count nothing twice. Sharding by day keeps
+// a save proportional to what the batch changed: a backfill holds the whole
+// history open, and rewriting it all after every batch made the backfill
+// quadratic.
+const (
+	stateKey    = "rollup_state"
+	shardPrefix = "rollup_shard_"
+)
 
 // stateVersion is bumped when the persisted layout changes incompatibly.
 const stateVersion = 1
@@ -25,8 +36,9 @@ type state struct {
 	Version int `json:"version"`
 	// Streams are the high-water marks of the input streams, by streamKey.
 	Streams map[string]*stream `json:"streams"`
-	// Windows are the open windows, by windowKey.
-	Windows map[string]*window `json:"windows"`
+	// Windows are the open windows, by windowKey. Persisted in the day
+	// shards (states written before shards hold them here).
+	Windows map[string]*window `json:"windows,omitempty"`
 	// Since is, per metric and period, where complete coverage begins: the
 	// end of the first window this state ever created for them. That first
 	// window may lack points from before the state began (a processor added
@@ -65,11 +77,39 @@ type state struct {
 	// pipeline had seen before this processor may be older, so coverage
 	// begins after the windows containing it. Zero: not yet known.
 	CompleteAfter int64 `json:"complete_after,omitempty"`
+
+	// Shards lists the day shards in storage.
+	Shards []int64 `json:"shards,omitempty"`
+	// shards: the day shards in storage; dirty: the ones whose windows or
+	// facts changed since the last save.
+	shards, dirty map[int64]bool
 }
+
+// shardData is one day shard's value.
+type shardData struct {
+	Windows map[string]*window    `json:"windows,omitempty"`
+	Facts   map[string]*factEntry `json:"facts,omitempty"`
+}
+
+const msPerDay = 24 * 60 * 60 * 1000
+
+func dayOf(ms int64) int64 {
+	if ms < 0 {
+		return (ms+1)/msPerDay - 1
+	}
+	return ms / msPerDay
+}
+
+// markWindow and markFact record that a window or fact entry changed (was
+// created, modified or dropped), so its shard is written by the next save.
+func (st *state) markWindow(w *window) { st.dirty[dayOf(w.Start)] = true }
+
+func (st *state) markFact(e *factEntry) { st.dirty[dayOf(e.At)] = true }
 
 func newState() *state {
 	return &state{Version: stateVersion, Streams: map[string]*stream{}, Windows: map[string]*window{}, Since: map[string]int64{},
-		Pending: map[string]bool{}, Facts: map[string]*factEntry{}, Holds: map[string]int64{}}
+		Pending: map[string]bool{}, Facts: map[string]*factEntry{}, Holds: map[string]int64{},
+		shards: map[int64]bool{}, dirty: map[int64]bool{}}
 }
 
 // stream is the high-water mark of one input stream (resource, scope,
@@ -104,6 +144,11 @@ type window struct {
 	Attributes string `json:"attributes"`
 	// Observed is the newest point timestamp counted in the window (ns).
 	Observed int64 `json:"observed"`
+	// Facts (logs mode) is the number of facts counted in the window. A
+	// window whose facts all moved to another window (a kept copy with a
+	// later time) is empty, and is removed downstream rather than stored
+	// as a 0: the fact-backed series has no point there.
+	Facts int64 `json:"facts,omitempty"`
 
 	Int     int64     `json:"int,omitempty"`
 	Value   float64   `json:"value,omitempty"`
@@ -194,17 +239,83 @@ func load(ctx context.Context, client storage.Client) (*state, error) {
 	if st.Horizon == 0 {
 		st.Horizon = st.Watermark
 	}
+	st.shards, st.dirty = map[int64]bool{}, map[int64]bool{}
+	for _, w := range st.Windows {
+		st.markWindow(w) // an unsharded state: the next save moves them
+	}
+	for _, id := range st.Shards {
+		st.shards[id] = true
+		b, err := client.Get(ctx, shardKey(id))
+		if err != nil {
+			return nil, fmt.Errorf("rollup: read state: %w", err)
+		}
+		var sd shardData
+		if err := json.Unmarshal(b, &sd); err != nil {
+			return nil, fmt.Errorf("rollup: decode state shard %d: %w", id, err)
+		}
+		for k, w := range sd.Windows {
+			st.Windows[k] = w
+		}
+		for k, e := range sd.Facts {
+			st.Facts[k] = e
+		}
+	}
 	return st, nil
 }
 
-// save writes the whole state under one key (one storage transaction).
+func shardKey(day int64) string { return shardPrefix + strconv.FormatInt(day, 10) }
+
+// save writes the core and the changed day shards in one storage Batch
+// (one transaction).
 func save(ctx context.Context, client storage.Client, st *state) error {
-	b, err := json.Marshal(st)
+	shards := map[int64]*shardData{}
+	for id := range st.dirty {
+		shards[id] = &shardData{}
+	}
+	for k, w := range st.Windows {
+		if sd := shards[dayOf(w.Start)]; sd != nil {
+			if sd.Windows == nil {
+				sd.Windows = map[string]*window{}
+			}
+			sd.Windows[k] = w
+		}
+	}
+	for k, e := range st.Facts {
+		if sd := shards[dayOf(e.At)]; sd != nil {
+			if sd.Facts == nil {
+				sd.Facts = map[string]*factEntry{}
+			}
+			sd.Facts[k] = e
+		}
+	}
+	present := maps.Clone(st.shards)
+	ops := make([]*storage.Operation, 0, len(shards)+1)
+	for id, sd := range shards {
+		if len(sd.Windows) == 0 && len(sd.Facts) == 0 {
+			if present[id] {
+				ops = append(ops, storage.DeleteOperation(shardKey(id)))
+				delete(present, id)
+			}
+			continue
+		}
+		b, err := json.Marshal(sd)
+		if err != nil {
+			return fmt.Errorf("rollup: encode state: %w", err)
+		}
+		ops = append(ops, storage.SetOperation(shardKey(id), b))
+		present[id] = true
+	}
+	core := *st
+	core.Windows, core.Facts = nil, nil
+	core.Shards = slices.Sorted(maps.Keys(present))
+	b, err := json.Marshal(&core)
 	if err != nil {
 		return fmt.Errorf("rollup: encode state: %w", err)
 	}
-	if err := client.Set(ctx, stateKey, b); err != nil {
+	ops = append(ops, storage.SetOperation(stateKey, b))
+	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("rollup: save state: %w", err)
 	}
+	st.shards, st.dirty, st.Shards = present, map[int64]bool{}, core.Shards
 	return nil
 }

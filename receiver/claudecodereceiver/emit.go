@@ -2,7 +2,6 @@ package claudecodereceiver // import "github.com/ccdash/otelcol-ccdash/receiver/
 
 import (
 	"context"
-	"errors"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -22,41 +21,57 @@ const dataFormat = "claude_code_jsonl"
 // twice; a refused metrics push is harmless because the next push carries
 // the cumulative values again.
 func (r *claudeCodeReceiver) emit(ctx context.Context, batch []facts.Fact) error {
+	if err := r.emitLogs(ctx, batch); err != nil {
+		return err
+	}
+	r.accepted(ctx, batch)
+	return nil
+}
+
+// emitLogs sends one batch of facts as log records and returns nil only
+// when the logs pipeline accepted it. It keeps no per-batch state, so the
+// ingestor may call it for the next batch while one is still being written.
+func (r *claudeCodeReceiver) emitLogs(ctx context.Context, batch []facts.Fact) error {
+	if r.logs == nil {
+		return nil
+	}
+	ld := r.toLogs(batch)
+	opCtx := r.obsrecv.StartLogsOp(ctx)
+	err := r.logs.ConsumeLogs(opCtx, ld)
+	r.obsrecv.EndLogsOp(opCtx, dataFormat, ld.LogRecordCount(), err)
+	return err
+}
+
+// accepted runs the per-batch steps that follow an accepted batch: unpriced
+// models, spans, lag and metrics. They keep state (each span and each
+// request counted once), so they run once per accepted batch, in read
+// order, on one goroutine (ingest.Settings.Accepted).
+func (r *claudeCodeReceiver) accepted(ctx context.Context, batch []facts.Fact) {
 	r.checkPricing(batch)
-	var errs []error
-	if r.logs != nil {
-		ld := r.toLogs(batch)
-		opCtx := r.obsrecv.StartLogsOp(ctx)
-		err := r.logs.ConsumeLogs(opCtx, ld)
-		r.obsrecv.EndLogsOp(opCtx, dataFormat, ld.LogRecordCount(), err)
-		errs = append(errs, err)
+	r.emitTraces(ctx, batch)
+	r.recordLag(batch)
+	if r.metrics == nil {
+		return
 	}
-	if errors.Join(errs...) == nil {
-		r.emitTraces(ctx, batch)
-		r.recordLag(batch)
-	}
-	if r.metrics != nil && errors.Join(errs...) == nil {
-		md, points := r.usage.observe(batch)
-		// Resource as on the logs: agents forwarding to one gateway send the
-		// same cumulative series, told apart by host.name.
-		for i := 0; i < md.ResourceMetrics().Len(); i++ {
-			res := md.ResourceMetrics().At(i).Resource().Attributes()
-			res.PutStr("service.name", r.serviceName())
-			if r.hostName != "" {
-				res.PutStr("host.name", r.hostName)
-			}
-		}
-		if points > 0 {
-			opCtx := r.obsrecv.StartMetricsOp(ctx)
-			err := r.metrics.ConsumeMetrics(opCtx, md)
-			r.obsrecv.EndMetricsOp(opCtx, dataFormat, points, err)
-			if err != nil {
-				r.settings.Logger.Warn("Metrics pipeline refused transcript metrics; the next push carries the totals again",
-					zap.Error(err))
-			}
+	md, points := r.usage.observe(batch)
+	// Resource as on the logs: agents forwarding to one gateway send the
+	// same cumulative series, told apart by host.name.
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		res := md.ResourceMetrics().At(i).Resource().Attributes()
+		res.PutStr("service.name", r.serviceName())
+		if r.hostName != "" {
+			res.PutStr("host.name", r.hostName)
 		}
 	}
-	return errors.Join(errs...)
+	if points > 0 {
+		opCtx := r.obsrecv.StartMetricsOp(ctx)
+		err := r.metrics.ConsumeMetrics(opCtx, md)
+		r.obsrecv.EndMetricsOp(opCtx, dataFormat, points, err)
+		if err != nil {
+			r.settings.Logger.Warn("Metrics pipeline refused transcript metrics; the next push carries the totals again",
+				zap.Error(err))
+		}
+	}
 }
 
 func (r *claudeCodeReceiver) toLogs(batch []facts.Fact) plog.Logs {

@@ -119,14 +119,14 @@ func (p *projectSet) list() []string {
 	return out
 }
 
-// emitTranscript is the ingestor's Emit: the receiver's emit, then the
-// batch's project folders are noted for the progress watcher.
-func (r *claudeCodeReceiver) emitTranscript(ctx context.Context, batch []facts.Fact) error {
-	err := r.emit(ctx, batch)
-	if err == nil && r.projects != nil {
+// acceptedTranscript is the ingestor's Accepted: the receiver's per-batch
+// steps, then the batch's project folders are noted for the progress
+// watcher. (The ingestor's Emit is emitLogs.)
+func (r *claudeCodeReceiver) acceptedTranscript(ctx context.Context, batch []facts.Fact) {
+	r.accepted(ctx, batch)
+	if r.projects != nil {
 		r.projects.addFrom(batch)
 	}
-	return err
 }
 
 // emitProgress sends progress facts down the logs pipeline, the same path

@@ -119,8 +119,12 @@ func (r *claudeCodeReceiver) start(ctx context.Context, host component.Host) err
 		Reporter:       r.hostName + "/" + r.settings.ID.String(),
 		Logger:         r.settings.Logger,
 		Persister:      persister,
-		Emit:           r.emitTranscript,
-		Observer:       telemetryObserver{r.telemetry},
+		Emit:           r.emitLogs,
+		Accepted:       r.acceptedTranscript,
+		// One batch ahead: the pipeline's processors work on the next batch
+		// while the exporter writes this one (see ingest.Settings).
+		EmitAhead: 1,
+		Observer:  telemetryObserver{r.telemetry},
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

@@ -43,7 +43,20 @@ type Settings struct {
 	Logger         *zap.Logger
 	Persister      Persister
 	Emit           Emit
-	Observer       Observer // optional self-telemetry hooks
+	// Accepted, when set, is called once for every batch Emit accepted, in
+	// read order, on the ingestor's goroutine, before the batch's
+	// checkpoints are saved: the place for per-batch state that must see
+	// batches in order (cumulative metrics, spans).
+	Accepted func(ctx context.Context, batch []facts.Fact)
+	// EmitAhead is how many more batches may be handed to Emit while one
+	// is still in the pipeline (0: one at a time). With EmitAhead > 0 Emit
+	// is called from several goroutines at once and batches may be
+	// accepted out of order (the pipeline's work on one batch overlaps
+	// with the database write of the one before); Accepted and the
+	// checkpoints still follow read order, and a batch's checkpoints are
+	// saved only when it and every batch before it were accepted.
+	EmitAhead int
+	Observer  Observer // optional self-telemetry hooks
 }
 
 // Observer receives self-telemetry as it happens.
@@ -72,6 +85,14 @@ type Ingestor struct {
 	backfillStart time.Time
 	backfillBytes int64
 	lastLog       time.Time
+
+	// ahead is what the batches still in the pipeline will add once
+	// accepted (EmitAhead > 0), so the progress fact of the next batch
+	// counts them too. Owned by the Run goroutine.
+	ahead struct {
+		next       map[*fileState]checkpoint
+		lines, bad int64
+	}
 }
 
 // fileState is the state of one transcript file. cp, size and modTime are
@@ -221,18 +242,36 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 	var errs []error
 	var pending []*chunk
 	nFacts := 0
+	var inflight []*emission // in read order
+	failed := false          // a batch was not accepted: later ones keep their checkpoints back
+	finishOldest := func() {
+		e := inflight[0]
+		inflight = inflight[1:]
+		if err := in.finishEmission(ctx, e, budget, failed); err != nil {
+			errs = append(errs, err)
+			failed = true
+		}
+	}
+	// drain finishes every batch in flight; it returns the errors so far.
+	drain := func() error {
+		for len(inflight) > 0 {
+			finishOldest()
+		}
+		return errors.Join(errs...)
+	}
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		err := in.emitPending(ctx, pending, nFacts)
-		var weight int64
-		for _, c := range pending {
-			weight += c.weight
+		inflight = append(inflight, in.startEmission(ctx, pending, nFacts))
+		pending, nFacts = nil, 0 // the emission holds the chunks
+		for len(inflight) > in.set.EmitAhead {
+			finishOldest()
 		}
-		budget.Release(weight)
-		pending, nFacts = pending[:0], 0
-		return err
+		if failed {
+			return drain()
+		}
+		return nil
 	}
 	for {
 		var c *chunk
@@ -242,12 +281,15 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 		default:
 			// Nothing ready: emit what we have rather than wait.
 			if err := flush(); err != nil {
-				return errors.Join(append(errs, err)...)
+				return err
 			}
 			c, ok = <-chunks
 		}
 		if !ok {
-			return errors.Join(append(errs, flush())...)
+			if err := flush(); err != nil {
+				return err
+			}
+			return drain()
 		}
 		if c.err != nil {
 			errs = append(errs, c.err)
@@ -256,7 +298,7 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 		nFacts += len(c.facts)
 		if nFacts >= in.set.BatchFacts {
 			if err := flush(); err != nil {
-				return errors.Join(append(errs, err)...)
+				return err
 			}
 		}
 	}
@@ -265,43 +307,105 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 // inFlightBytes is how many bytes of parsed lines may wait for the writer.
 func (in *Ingestor) inFlightBytes() int64 { return 4 * in.set.BatchBytes }
 
-// emitPending emits the facts of the pending chunks as one batch, then
-// saves their checkpoints in one storage transaction.
-func (in *Ingestor) emitPending(ctx context.Context, pending []*chunk, nFacts int) error {
-	batch := make([]facts.Fact, 0, nFacts+1)
-	next := map[*fileState]checkpoint{}
-	var lines, bad, bytes int64
+// emission is one batch handed to Emit: the facts of some chunks and the
+// checkpoints their files reach once it is accepted.
+type emission struct {
+	batch             []facts.Fact
+	next              map[*fileState]checkpoint
+	lines, bad, bytes int64
+	weight            int64      // in-flight budget to release when finished
+	err               error      // Emit's result when emitted inline
+	done              chan error // Emit's result when emitted on its own goroutine
+}
+
+// startEmission builds the batch of the pending chunks and hands it to
+// Emit: inline when batches go one at a time, else on a goroutine.
+func (in *Ingestor) startEmission(ctx context.Context, pending []*chunk, nFacts int) *emission {
+	e := &emission{batch: make([]facts.Fact, 0, nFacts+1), next: map[*fileState]checkpoint{}}
 	for _, c := range pending {
-		batch = append(batch, c.facts...)
-		prev, seen := next[c.fs]
+		e.batch = append(e.batch, c.facts...)
+		e.weight += c.weight
+		prev, seen := e.next[c.fs]
 		if !seen {
 			prev = c.from
 		}
-		lines += c.to.Lines - prev.Lines
-		bad += c.to.BadLines - prev.BadLines
-		bytes += c.to.Offset - prev.Offset
-		next[c.fs] = c.to
+		e.lines += c.to.Lines - prev.Lines
+		e.bad += c.to.BadLines - prev.BadLines
+		e.bytes += c.to.Offset - prev.Offset
+		e.next[c.fs] = c.to
 	}
-	if len(batch) == 0 && bytes == 0 {
-		return nil
+	if len(e.batch) == 0 && e.bytes == 0 {
+		e.batch = nil
+		return e
 	}
-	batch = append(batch, in.progressFact(next, lines, bad))
-	if err := in.emitWithRetry(ctx, batch); err != nil {
+	if in.set.EmitAhead <= 0 {
+		e.batch = append(e.batch, in.progressFact(e.next, e.lines, e.bad))
+		e.err = in.emitWithRetry(ctx, e.batch)
+		return e
+	}
+	// The progress fact describes the state once this batch and the ones
+	// still ahead of it are accepted.
+	if in.ahead.next == nil {
+		in.ahead.next = map[*fileState]checkpoint{}
+	}
+	for fs, cp := range e.next {
+		in.ahead.next[fs] = cp
+	}
+	in.ahead.lines += e.lines
+	in.ahead.bad += e.bad
+	e.batch = append(e.batch, in.progressFact(in.ahead.next, in.ahead.lines, in.ahead.bad))
+	e.done = make(chan error, 1)
+	go func() { e.done <- in.emitWithRetry(ctx, e.batch) }()
+	return e
+}
+
+// finishEmission waits for the batch, releases its budget and, when it was
+// accepted and no earlier batch failed (holdBack), runs Accepted and saves
+// the checkpoints in one storage transaction.
+func (in *Ingestor) finishEmission(ctx context.Context, e *emission, budget *semaphore.Weighted, holdBack bool) error {
+	err := e.err
+	if e.done != nil {
+		err = <-e.done
+		in.ahead.lines -= e.lines
+		in.ahead.bad -= e.bad
+		for fs, cp := range e.next {
+			if in.ahead.next[fs] == cp { // no later batch moved it further
+				delete(in.ahead.next, fs)
+			}
+		}
+	}
+	budget.Release(e.weight)
+	if err != nil || holdBack || e.batch == nil {
 		return err
 	}
-	kv := make(map[string][]byte, len(next))
-	for fs, cp := range next {
+	if in.set.Accepted != nil {
+		in.set.Accepted(ctx, e.batch)
+	}
+	kv := make(map[string][]byte, len(e.next))
+	for fs, cp := range e.next {
 		kv[checkpointPrefix+fs.info.Path] = encodeCheckpoint(cp)
 	}
 	if err := in.set.Persister.SetAll(ctx, kv); err != nil {
 		// The data is stored; a lost checkpoint means a harmless re-read.
 		in.set.Logger.Warn("Could not save read checkpoints; those lines will be read again after a restart", zap.Error(err))
 	}
-	for fs, cp := range next {
+	for fs, cp := range e.next {
 		fs.cp = cp
 	}
-	in.addProgress(lines, bad, bytes)
+	in.addProgress(e.lines, e.bad, e.bytes)
 	in.maybeLogProgress()
+	return nil
+}
+
+// emitAccepted emits one batch on the ingestor's goroutine and runs
+// Accepted once it was accepted.
+func (in *Ingestor) emitAccepted(ctx context.Context, batch []facts.Fact) error {
+	if err := in.emitWithRetry(ctx, batch); err != nil {
+		return err
+	}
+	if in.set.Accepted != nil {
+		in.set.Accepted(ctx, batch)
+	}
 	return nil
 }
 

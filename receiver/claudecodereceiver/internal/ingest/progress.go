@@ -90,7 +90,7 @@ func (in *Ingestor) allCaughtUp() bool {
 func (in *Ingestor) finishBackfill(ctx context.Context) {
 	p := in.snapshot(nil)
 	p.BackfillComplete = true
-	if err := in.emitWithRetry(ctx, []facts.Fact{in.progressOf(p)}); err != nil {
+	if err := in.emitAccepted(ctx, []facts.Fact{in.progressOf(p)}); err != nil {
 		return
 	}
 	in.mu.Lock()
