@@ -23,7 +23,7 @@ func TestH9Scratch(t *testing.T) {
 	defer s.Close()
 	start := time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)
-	for _, f := range []Filters{{"agent": {"Explore"}}, {"feature": {"F07"}}, {"tool": {"WebFetch"}}} {
+	for _, f := range []Filters{{"agent": {"Explore"}}, {"host": {"host-1"}}, {"tool": {"WebFetch"}}} {
 		for _, id := range append(Metrics(), KPIActiveTime) {
 			t0 := time.Now()
 			var err error
@@ -31,6 +31,9 @@ func TestH9Scratch(t *testing.T) {
 				_, err = s.activeSeconds(ctx, f, start, end)
 			} else {
 				_, err = s.total(ctx, metricDefs[id], f, start, end)
+				if metricDefs[id].src == srcAPI && id == MetricTokensInput {
+					_, err = s.apiTotals(ctx, f, start, end)
+				}
 			}
 			if err != nil {
 				t.Fatal(err)

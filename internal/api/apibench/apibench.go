@@ -204,6 +204,11 @@ func Targets() []string {
 		"/api/analytics/overview?tool=WebFetch" + last30,
 		"/api/analytics/series?metric=cost_usd&period=daily&group_by=agent" + last30,
 		"/api/analytics/export/prometheus",
+		// Hosts (sessions.host) and one session's detail with its native events.
+		"/api/analytics/hosts",
+		"/api/analytics/overview?host=host-1" + last30,
+		"/api/analytics/breakdown?dimension=host&metric=cost_usd" + last30,
+		"/api/analytics/sessions/sess-000100",
 	}
 }
 
