@@ -174,24 +174,45 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 		{"ccdash_commits_total", "Commits made in sessions, by project.", store.MetricCommits, store.DimProject, "project"},
 		{"ccdash_pull_requests_total", "Pull requests opened in sessions, by project.", store.MetricPullRequests, store.DimProject, "project"},
 	}...)
-	// The breakdowns are independent: a few at a time, like the overview.
+	// The token types and cost (the first five) are sums over the same API
+	// requests by model: one pass. The other breakdowns are independent and
+	// run a few at a time, like the overview's queries.
+	const apiSums = 5
 	results := make([][]store.BreakdownRow, len(families))
 	errs := make([]error, len(families))
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
-	for i, f := range families {
+	for i := apiSums - 1; i < len(families); i++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			b, err := h.store.Breakdown(r.Context(), store.BreakdownQuery{Metric: f.metric, Dimension: f.dim})
+			var bs []*store.Breakdown
+			var err error
+			if i == apiSums-1 {
+				var also []string
+				for _, f := range families[1:apiSums] {
+					also = append(also, f.metric)
+				}
+				bs, err = h.store.BreakdownSums(r.Context(), store.BreakdownQuery{Metric: families[0].metric, Dimension: store.DimModel}, also)
+			} else {
+				var b *store.Breakdown
+				b, err = h.store.Breakdown(r.Context(), store.BreakdownQuery{Metric: families[i].metric, Dimension: families[i].dim})
+				bs = []*store.Breakdown{b}
+			}
 			if err != nil {
 				errs[i] = err
 				return
 			}
-			rows := b.Rows
-			sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
-			results[i] = rows
+			first := i
+			if len(bs) > 1 {
+				first = 0
+			}
+			for j, b := range bs {
+				rows := b.Rows
+				sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
+				results[first+j] = rows
+			}
 		}()
 	}
 	wg.Wait()

@@ -42,31 +42,9 @@ type BreakdownRow struct {
 
 // Breakdown computes a metric's total per dimension value over the window.
 func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, error) {
-	if q.Metric == "" {
-		q.Metric = MetricCostUSD
-	}
-	m, err := lookupMetric(q.Metric)
+	m, err := q.check()
 	if err != nil {
 		return nil, err
-	}
-	if q.Dimension == "" {
-		return nil, queryErrorf("dimension", "required (one of %s)", joinList(Dimensions(m.id)))
-	}
-	if !hasRowDim(m.src, q.Dimension) {
-		return nil, queryErrorf("dimension", "metric %s cannot be broken down by %q (supported: %s)",
-			m.id, q.Dimension, joinList(Dimensions(m.id)))
-	}
-	if q.Limit < 0 {
-		return nil, queryErrorf("limit", "must not be negative")
-	}
-	if q.Offset < 0 {
-		return nil, queryErrorf("offset", "must not be negative")
-	}
-	if err := checkWindow(q.Start, q.End); err != nil {
-		return nil, err
-	}
-	if q.Loc == nil {
-		q.Loc = time.UTC
 	}
 	sums := make(map[string]int64)
 	members := make(map[string]map[string]struct{})
@@ -98,6 +76,73 @@ func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, er
 		sums[k] = int64(len(set))
 	}
 	return breakdownOf(q, m, sums, q.Loc), nil
+}
+
+// check validates q and fills its defaults (metric cost_usd, UTC).
+func (q *BreakdownQuery) check() (metricDef, error) {
+	if q.Metric == "" {
+		q.Metric = MetricCostUSD
+	}
+	m, err := lookupMetric(q.Metric)
+	if err != nil {
+		return m, err
+	}
+	if q.Dimension == "" {
+		return m, queryErrorf("dimension", "required (one of %s)", joinList(Dimensions(m.id)))
+	}
+	if !hasRowDim(m.src, q.Dimension) {
+		return m, queryErrorf("dimension", "metric %s cannot be broken down by %q (supported: %s)",
+			m.id, q.Dimension, joinList(Dimensions(m.id)))
+	}
+	if q.Limit < 0 {
+		return m, queryErrorf("limit", "must not be negative")
+	}
+	if q.Offset < 0 {
+		return m, queryErrorf("offset", "must not be negative")
+	}
+	if err := checkWindow(q.Start, q.End); err != nil {
+		return m, err
+	}
+	if q.Loc == nil {
+		q.Loc = time.UTC
+	}
+	return m, nil
+}
+
+// BreakdownSums is Breakdown of q.Metric and of each metric of also, by
+// q.Dimension, from one pass over the rows: the metrics must be sums over
+// the same rows (the token types and cost_usd). The answers are in that
+// order.
+func (s *Store) BreakdownSums(ctx context.Context, q BreakdownQuery, also []string) ([]*Breakdown, error) {
+	m, err := q.check()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range append([]string{m.id}, also...) {
+		if _, summed := rowValue[id]; !summed {
+			return nil, queryErrorf("metric", "%s is not a sum over API requests (one of %s)", id, joinList(sortedKeys(rowValue)))
+		}
+	}
+	sums := make([]map[string]int64, 1+len(also))
+	for i := range sums {
+		sums[i] = make(map[string]int64)
+	}
+	err = s.aggregate(ctx, aggQuery{m: m, groupBy: []string{q.Dimension}, filters: q.Filters, start: q.Start, end: q.End, also: also},
+		func(r aggRow) {
+			k := r.dims[0]
+			sums[0][k] += r.value
+			for i, v := range r.also {
+				sums[i+1][k] += v
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Breakdown, len(sums))
+	for i, id := range append([]string{m.id}, also...) {
+		out[i] = breakdownOf(q, metricDefs[id], sums[i], q.Loc)
+	}
+	return out, nil
 }
 
 // breakdownOf orders and pages the totals per key.

@@ -1,5 +1,5 @@
 // Command benchapi measures the analytics API over HTTP on a large SQLite
-// store (make bench-api). It fills the store with a deterministic synthetic
+// store (make bench-api), or a PostgreSQL one (-driver postgres -dsn ...). It fills the store with a deterministic synthetic
 // history of at least -events facts through store.Write (reusing a store
 // that already holds enough), serves internal/api on a loopback port and
 // prints p50/p95 latencies of the dashboard's typical requests
@@ -24,19 +24,29 @@ import (
 
 func main() {
 	db := flag.String("db", "data/bench-api.db", "SQLite database (created, or reused when it holds enough events)")
+	driver := flag.String("driver", store.DriverSQLite, "store driver: sqlite (-db) or postgres (-dsn)")
+	dsn := flag.String("dsn", "", "PostgreSQL DSN (with -driver postgres); the database is filled like -db")
 	events := flag.Int("events", 1_000_000, "facts to generate")
 	n := flag.Int("n", 50, "timed requests per target")
 	target := flag.Duration("p95", 50*time.Millisecond, "p95 goal reported against")
 	flag.Parse()
-	if err := run(*db, *events, *n, *target); err != nil {
+	cfg := store.Config{Driver: *driver, DSN: *db}
+	if *driver != store.DriverSQLite {
+		cfg.DSN = *dsn
+	}
+	if err := run(cfg, *events, *n, *target); err != nil {
 		fmt.Fprintln(os.Stderr, "benchapi:", err)
 		os.Exit(1)
 	}
 }
 
-func run(db string, events, n int, goal time.Duration) error {
+func run(cfg store.Config, events, n int, goal time.Duration) error {
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Config{Driver: store.DriverSQLite, DSN: db})
+	db := cfg.Driver + " store"
+	if cfg.Driver == store.DriverSQLite {
+		db = cfg.DSN
+	}
+	s, err := store.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -4,47 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/processor"
-	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
-	"github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
-	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
+	"github.com/ccdash/otelcol-ccdash/internal/collectortest"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
-	"github.com/ccdash/otelcol-ccdash/processor/correlationprocessor"
-	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
 )
-
-func correlationFactories() (otelcol.Factories, error) {
-	var err error
-	f := otelcol.Factories{Telemetry: otelconftelemetry.NewFactory()}
-	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](claudecodereceiver.NewFactory()); err != nil {
-		return f, err
-	}
-	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](correlationprocessor.NewFactory()); err != nil {
-		return f, err
-	}
-	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](sqlanalyticsexporter.NewFactory()); err != nil {
-		return f, err
-	}
-	f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](analyticsextension.NewFactory(), filestorage.NewFactory())
-	return f, err
-}
 
 const correlationConfig = `
 extensions:
@@ -84,27 +54,10 @@ service:
 func runCorrelationCollector(t *testing.T, stateDir, dsn string) (string, func()) {
 	t.Helper()
 	root := filepath.Join(repoRoot(), "testdata", "correlation")
-	addr := freeAddr(t)
-	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	addr := collectortest.FreeAddr(t)
 	cfg := fmt.Sprintf(correlationConfig, stateDir, addr, dsn, filepath.Join(root, "claude"),
 		filepath.Join(root, "project", ".claude", "progress", "**", "*.md"))
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
-		BuildInfo:               component.NewDefaultBuildInfo(),
-		Factories:               correlationFactories,
-		DisableGracefulShutdown: true,
-		ConfigProviderSettings: otelcol.ConfigProviderSettings{ResolverSettings: confmap.ResolverSettings{
-			URIs:              []string{cfgPath},
-			ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
-		}},
-	})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- col.Run(context.Background()) }()
-	return "http://" + addr, func() {
-		col.Shutdown()
-		require.NoError(t, <-done)
-	}
+	return "http://" + addr, collectortest.Run(t, cfg)
 }
 
 type corrNode struct {

@@ -4,47 +4,19 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/otelcol"
-	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 
-	"github.com/ccdash/otelcol-ccdash/exporter/sqlanalyticsexporter"
-	"github.com/ccdash/otelcol-ccdash/extension/analyticsextension"
-	"github.com/ccdash/otelcol-ccdash/receiver/claudecodereceiver"
+	"github.com/ccdash/otelcol-ccdash/internal/collectortest"
 )
-
-func factories() (otelcol.Factories, error) {
-	var err error
-	f := otelcol.Factories{Telemetry: otelconftelemetry.NewFactory()}
-	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](claudecodereceiver.NewFactory()); err != nil {
-		return f, err
-	}
-	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](sqlanalyticsexporter.NewFactory()); err != nil {
-		return f, err
-	}
-	f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](analyticsextension.NewFactory(), filestorage.NewFactory())
-	return f, err
-}
 
 const configTemplate = `
 extensions:
@@ -80,37 +52,12 @@ func repoRoot() string {
 	return root
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // runCollector starts a collector over the given Claude config dir and
 // returns the API base URL and a stop function.
 func runCollector(t *testing.T, claudeDir, dataDir string) (string, func()) {
 	t.Helper()
-	addr := freeAddr(t)
-	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(configTemplate, dataDir, addr, claudeDir)), 0o600))
-
-	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
-		BuildInfo:               component.NewDefaultBuildInfo(),
-		Factories:               factories,
-		DisableGracefulShutdown: true,
-		ConfigProviderSettings: otelcol.ConfigProviderSettings{ResolverSettings: confmap.ResolverSettings{
-			URIs:              []string{cfgPath},
-			ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-		}},
-	})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- col.Run(context.Background()) }()
-	stop := func() {
-		col.Shutdown()
-		require.NoError(t, <-done)
-	}
+	addr := collectortest.FreeAddr(t)
+	stop := collectortest.Run(t, fmt.Sprintf(configTemplate, dataDir, addr, claudeDir))
 	return "http://" + addr, stop
 }
 

@@ -5,18 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
-	"go.opentelemetry.io/collector/otelcol"
 
+	"github.com/ccdash/otelcol-ccdash/internal/collectortest"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 	"github.com/ccdash/otelcol-ccdash/internal/store/storetest"
 )
@@ -90,25 +86,8 @@ func runLogsCollector(t *testing.T, r logsRun) func() {
 	if r.noRollup {
 		procs = ""
 	}
-	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(logsConfigTemplate,
-		r.dataDir, freeAddr(t), r.claudeDir, r.driver, r.dsn, r.processor, r.batchSize, procs)), 0o600))
-	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
-		BuildInfo:               component.NewDefaultBuildInfo(),
-		Factories:               factories,
-		DisableGracefulShutdown: true,
-		ConfigProviderSettings: otelcol.ConfigProviderSettings{ResolverSettings: confmap.ResolverSettings{
-			URIs:              []string{cfgPath},
-			ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
-		}},
-	})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- col.Run(context.Background()) }()
-	return func() {
-		col.Shutdown()
-		require.NoError(t, <-done)
-	}
+	return collectortest.Run(t, fmt.Sprintf(logsConfigTemplate,
+		r.dataDir, collectortest.FreeAddr(t), r.claudeDir, r.driver, r.dsn, r.processor, r.batchSize, procs))
 }
 
 // dailyTokens sums the daily token rollups by zone and type.

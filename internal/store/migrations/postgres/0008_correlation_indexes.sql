@@ -15,3 +15,13 @@ CREATE INDEX tasks_task ON tasks (task_id);
 -- entries cost writes little.
 CREATE INDEX sessions_agent_type ON sessions (agent_type);
 CREATE INDEX session_tool_usage_tool ON session_tool_usage (tool_name, session_id);
+
+-- Under such a filter the planners look the API requests up by session (the
+-- selected sessions are few) or scan the window (they are many). By session
+-- they read every request of the session, in the window or not, unless the
+-- index holds the time too: the session index of 0001 becomes (session,
+-- time), the same entries a little wider. recompute (session_id IN ...)
+-- reads the new one as it read the old.
+DROP INDEX telemetry_events_api_session;
+CREATE INDEX telemetry_events_api_session_time ON telemetry_events (session_id, occurred_at)
+    WHERE event_name = 'claude_code.api_request';

@@ -52,6 +52,9 @@ const (
 type matcher struct {
 	tasks   []*regexp.Regexp
 	feature *regexp.Regexp
+	// needles are the path segments of the progress folder (see
+	// mayNameFeature); nil when a segment could be escaped in JSON.
+	needles []string
 }
 
 func newMatcher(taskPatterns []string, progressDir string) (*matcher, error) {
@@ -70,7 +73,35 @@ func newMatcher(taskPatterns []string, progressDir string) (*matcher, error) {
 		return nil, err
 	}
 	m.feature = re
+	for _, seg := range strings.Split(dir, "/") {
+		if seg == "" {
+			continue
+		}
+		if strings.ContainsFunc(seg, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' }) {
+			m.needles = nil
+			break
+		}
+		m.needles = append(m.needles, seg)
+	}
 	return m, nil
+}
+
+// mayNameFeature reports whether the JSON text raw may contain a string
+// that features matches. Such a string contains every segment of the
+// progress folder, and JSON can hide a segment's characters (no '/', '"',
+// '\\' or control characters) only behind a \u escape; so without \u
+// escapes, a segment missing from raw rules a match out. It spares
+// decoding the input of every tool call on the hot path.
+func (m *matcher) mayNameFeature(raw string) bool {
+	if len(m.needles) == 0 || strings.Contains(raw, `\u`) {
+		return true
+	}
+	for _, n := range m.needles {
+		if !strings.Contains(raw, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // taskIDs returns the distinct task ids in s, in order of appearance. A

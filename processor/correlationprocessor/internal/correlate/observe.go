@@ -311,7 +311,8 @@ func (em *emitter) commitPR(sid string, s *sessionState, c commitRef, p prRef) {
 }
 
 func (e *Engine) observeToolUse(ctx context.Context, em *emitter, f *facts.Fact, sid string, s *sessionState) {
-	if f.Payload == "" {
+	// Both kinds of evidence below start from a progress path in the input.
+	if f.Payload == "" || !e.m.mayNameFeature(f.Payload) {
 		return
 	}
 	var in toolInput

@@ -26,6 +26,9 @@ type overtaker struct {
 	two      chan struct{} // closed when the first two batches arrived
 	overtook chan struct{} // closed when the second batch was accepted
 	once     sync.Once
+	// refuse, when set, is called instead of accepting the first batch
+	// (after the second was accepted); the test cancels the read with it.
+	refuse func() error
 }
 
 func newOvertaker() *overtaker {
@@ -57,6 +60,9 @@ func (o *overtaker) emit(ctx context.Context, b []facts.Fact) error {
 	o.mu.Unlock()
 	if first {
 		wait(o.overtook)
+		if o.refuse != nil {
+			return o.refuse()
+		}
 		return o.rec.emit(ctx, b)
 	}
 	err := o.rec.emit(ctx, b)
@@ -122,30 +128,11 @@ func TestEmitAheadHoldsBackCheckpointsAfterARefusedBatch(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// The first batch of the read is never accepted (the receiver shuts
-	// down while it is retried); the second one is, before that.
-	var mu sync.Mutex
-	var lows []int64
-	emit := func(ctx context.Context, b []facts.Fact) error {
-		n := progressLines(b)
-		mu.Lock()
-		lows = append(lows, n)
-		both := len(lows) == 2
-		mu.Unlock()
-		if !both {
-			<-ctx.Done() // whichever arrives first waits for the other
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if n == min(lows[0], lows[1]) {
-			cancel()
-			return ctx.Err()
-		}
-		if both {
-			return nil
-		}
-		return ctx.Err()
-	}
+	// The second batch is accepted; then the receiver shuts down while the
+	// first one is still being retried.
+	o := newOvertaker()
+	o.refuse = func() error { cancel(); return ctx.Err() }
+	emit := o.emit
 	var accepted int
 	p := NewMemPersister()
 	in := New(Settings{
@@ -156,6 +143,7 @@ func TestEmitAheadHoldsBackCheckpointsAfterARefusedBatch(t *testing.T) {
 	})
 	_, err := in.pass(ctx)
 	require.Error(t, err)
+	assert.NotEmpty(t, o.rec.batches, "the second batch was accepted")
 	assert.Zero(t, accepted)
 	cp, err := loadCheckpoint(context.Background(), p, tr.path("s"))
 	require.NoError(t, err)
