@@ -174,44 +174,46 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 		{"ccdash_commits_total", "Commits made in sessions, by project.", store.MetricCommits, store.DimProject, "project"},
 		{"ccdash_pull_requests_total", "Pull requests opened in sessions, by project.", store.MetricPullRequests, store.DimProject, "project"},
 	}...)
-	// The token types and cost (the first five) are sums over the same API
-	// requests by model: one pass. The other breakdowns are independent and
-	// run a few at a time, like the overview's queries.
-	const apiSums = 5
+	// The token types and cost (the first five families) are sums over the
+	// same API requests by model: one pass (BreakdownSums). The other
+	// breakdowns are independent and run a few at a time, like the
+	// overview's queries. A job fills results from index first on.
+	type job struct {
+		first int
+		run   func() ([]*store.Breakdown, error)
+	}
+	ctx := r.Context()
+	jobs := []job{{0, func() ([]*store.Breakdown, error) {
+		var also []string
+		for _, f := range families[1:5] {
+			also = append(also, f.metric)
+		}
+		return h.store.BreakdownSums(ctx, store.BreakdownQuery{Metric: families[0].metric, Dimension: store.DimModel}, also)
+	}}}
+	for i := 5; i < len(families); i++ {
+		jobs = append(jobs, job{i, func() ([]*store.Breakdown, error) {
+			b, err := h.store.Breakdown(ctx, store.BreakdownQuery{Metric: families[i].metric, Dimension: families[i].dim})
+			return []*store.Breakdown{b}, err
+		}})
+	}
 	results := make([][]store.BreakdownRow, len(families))
-	errs := make([]error, len(families))
-	sem := make(chan struct{}, 4)
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, promParallelism)
 	var wg sync.WaitGroup
-	for i := apiSums - 1; i < len(families); i++ {
+	for k, jb := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			var bs []*store.Breakdown
-			var err error
-			if i == apiSums-1 {
-				var also []string
-				for _, f := range families[1:apiSums] {
-					also = append(also, f.metric)
-				}
-				bs, err = h.store.BreakdownSums(r.Context(), store.BreakdownQuery{Metric: families[0].metric, Dimension: store.DimModel}, also)
-			} else {
-				var b *store.Breakdown
-				b, err = h.store.Breakdown(r.Context(), store.BreakdownQuery{Metric: families[i].metric, Dimension: families[i].dim})
-				bs = []*store.Breakdown{b}
-			}
+			bs, err := jb.run()
 			if err != nil {
-				errs[i] = err
+				errs[k] = err
 				return
-			}
-			first := i
-			if len(bs) > 1 {
-				first = 0
 			}
 			for j, b := range bs {
 				rows := b.Rows
 				sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
-				results[first+j] = rows
+				results[jb.first+j] = rows
 			}
 		}()
 	}
@@ -269,3 +271,7 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 func escapeLabel(v string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(strings.ToValidUTF8(v, "\uFFFD"))
 }
+
+// promParallelism bounds the export's concurrent queries: on a two-core
+// host two was fastest, four only added contention (SQLite, 1M facts).
+const promParallelism = 2

@@ -109,90 +109,160 @@ func Encode(f *facts.Fact, lr plog.LogRecord) {
 
 // Decode reads a fact from lr. ok is false for records that are not facts
 // (no fact key), e.g. native Claude Code events from the otlp receiver.
+//
+// It reads the attributes in one pass: a record carries a few dozen of
+// them, and looking each field up by key (a linear scan per field) made
+// decoding a hot spot of the pipeline, which decodes every record twice
+// (correlation processor and exporter). OTLP attribute keys are unique; were
+// one repeated, its last value would win here.
 func Decode(lr plog.LogRecord) (f facts.Fact, ok bool) {
-	a := lr.Attributes()
-	f.Key = getStr(a, AttrFactKey)
+	var (
+		eventAttr     string
+		cacheCreation int64
+		ingest        facts.IngestProgress
+	)
+	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
+		switch k {
+		case AttrFactKey:
+			f.Key = v.AsString()
+		case AttrEventName:
+			eventAttr = v.AsString()
+		case AttrSessionID:
+			f.SessionID = v.AsString()
+		case AttrParentSessionID:
+			f.ParentSessionID = v.AsString()
+		case AttrRootSessionID:
+			f.RootSessionID = v.AsString()
+		case AttrSessionType:
+			f.SessionType = v.AsString()
+		case AttrAgentID:
+			f.AgentID = v.AsString()
+		case AttrAgentType:
+			f.AgentType = v.AsString()
+		case AttrProject:
+			f.Project = v.AsString()
+		case AttrCwd:
+			f.Cwd = v.AsString()
+		case AttrGitBranch:
+			f.GitBranch = v.AsString()
+		case AttrVersion:
+			f.Version = v.AsString()
+		case AttrSourceFile:
+			f.SourceFile = v.AsString()
+		case AttrModel:
+			f.Model = v.AsString()
+		case AttrMessageID:
+			f.MessageID = v.AsString()
+		case AttrRequestID:
+			f.RequestID = v.AsString()
+		case AttrIsSidechain:
+			f.IsSidechain = boolOf(v)
+		case AttrSpeed:
+			f.Speed = v.AsString()
+		case AttrInputTokens:
+			f.Usage.Input = intOf(v)
+		case AttrOutputTokens:
+			f.Usage.Output = intOf(v)
+		case AttrCacheRead:
+			f.Usage.CacheRead = intOf(v)
+		case AttrCacheCreate1h:
+			f.Usage.CacheCreate1h = intOf(v)
+		case AttrCacheCreation:
+			cacheCreation = intOf(v)
+		case AttrCostNanos:
+			f.CostNanos = intOf(v)
+		case AttrToolName:
+			f.ToolName = v.AsString()
+		case AttrToolUseID:
+			f.ToolUseID = v.AsString()
+		case AttrIsError:
+			f.IsError = boolOf(v)
+		case AttrExitCode:
+			code := v.Int()
+			f.ExitCode = &code
+		case AttrFailureClass:
+			f.FailureClass = v.AsString()
+		case AttrDurationMs:
+			f.DurationMs = intOf(v)
+		case AttrInputHash:
+			f.InputHash = v.AsString()
+		case AttrCommandClass:
+			f.CommandClass = v.AsString()
+		case AttrCommitSHA:
+			f.CommitSHA = v.AsString()
+		case AttrPRNumber:
+			f.PRNumber = intOf(v)
+		case AttrPRURL:
+			f.PRURL = v.AsString()
+		case AttrFilePath:
+			f.FilePath = v.AsString()
+		case AttrAdditions:
+			f.Additions = intOf(v)
+		case AttrDeletions:
+			f.Deletions = intOf(v)
+		case AttrSkillName:
+			f.SkillName = v.AsString()
+		case AttrFirstTime:
+			f.FirstTime = timeOf(v)
+		case AttrLastTime:
+			f.LastTime = timeOf(v)
+		case AttrStatus:
+			f.Status = v.AsString()
+		case AttrFeatureID:
+			f.FeatureID = v.AsString()
+		case AttrTaskID:
+			f.TaskID = v.AsString()
+		case AttrPhase:
+			f.Phase = v.AsString()
+		case AttrTitle:
+			f.Title = v.AsString()
+		case AttrLinkFromType:
+			f.LinkFromType = v.AsString()
+		case AttrLinkFromID:
+			f.LinkFromID = v.AsString()
+		case AttrLinkToType:
+			f.LinkToType = v.AsString()
+		case AttrLinkToID:
+			f.LinkToID = v.AsString()
+		case AttrConfidence:
+			f.Confidence = doubleOf(v)
+		case AttrAmbiguity:
+			f.Ambiguity = doubleOf(v)
+		case AttrLinkSource:
+			f.LinkSource = v.AsString()
+		case AttrIngestReporter:
+			ingest.Reporter = v.AsString()
+		case AttrIngestComplete:
+			ingest.BackfillComplete = boolOf(v)
+		case AttrIngestFilesTotal:
+			ingest.FilesTotal = intOf(v)
+		case AttrIngestFilesDone:
+			ingest.FilesCaughtUp = intOf(v)
+		case AttrIngestLines:
+			ingest.LinesRead = intOf(v)
+		case AttrIngestBadLines:
+			ingest.BadLines = intOf(v)
+		case AttrIngestBytes:
+			ingest.BytesRead = intOf(v)
+		case AttrIngestLag:
+			ingest.LagSeconds = doubleOf(v)
+		}
+		return true
+	})
 	if f.Key == "" {
-		return f, false
+		return facts.Fact{}, false
 	}
 	f.Event = lr.EventName()
 	if f.Event == "" {
-		f.Event = getStr(a, AttrEventName)
+		f.Event = eventAttr
 	}
 	f.Time = lr.Timestamp().AsTime().UTC()
 	if lr.Body().Type() == pcommon.ValueTypeStr {
 		f.Payload = lr.Body().Str()
 	}
-	f.SessionID = getStr(a, AttrSessionID)
-	f.ParentSessionID = getStr(a, AttrParentSessionID)
-	f.RootSessionID = getStr(a, AttrRootSessionID)
-	f.SessionType = getStr(a, AttrSessionType)
-	f.AgentID = getStr(a, AttrAgentID)
-	f.AgentType = getStr(a, AttrAgentType)
-	f.Project = getStr(a, AttrProject)
-	f.Cwd = getStr(a, AttrCwd)
-	f.GitBranch = getStr(a, AttrGitBranch)
-	f.Version = getStr(a, AttrVersion)
-	f.SourceFile = getStr(a, AttrSourceFile)
-
-	f.Model = getStr(a, AttrModel)
-	f.MessageID = getStr(a, AttrMessageID)
-	f.RequestID = getStr(a, AttrRequestID)
-	f.IsSidechain = getBool(a, AttrIsSidechain)
-	f.Speed = getStr(a, AttrSpeed)
-	f.Usage.Input = getInt(a, AttrInputTokens)
-	f.Usage.Output = getInt(a, AttrOutputTokens)
-	f.Usage.CacheRead = getInt(a, AttrCacheRead)
-	f.Usage.CacheCreate1h = getInt(a, AttrCacheCreate1h)
-	f.Usage.CacheCreate5m = getInt(a, AttrCacheCreation) - f.Usage.CacheCreate1h
-	f.CostNanos = getInt(a, AttrCostNanos)
-
-	f.ToolName = getStr(a, AttrToolName)
-	f.ToolUseID = getStr(a, AttrToolUseID)
-	f.IsError = getBool(a, AttrIsError)
-	if v, ok := a.Get(AttrExitCode); ok {
-		code := v.Int()
-		f.ExitCode = &code
-	}
-	f.FailureClass = getStr(a, AttrFailureClass)
-	f.DurationMs = getInt(a, AttrDurationMs)
-	f.InputHash = getStr(a, AttrInputHash)
-	f.CommandClass = getStr(a, AttrCommandClass)
-
-	f.CommitSHA = getStr(a, AttrCommitSHA)
-	f.PRNumber = getInt(a, AttrPRNumber)
-	f.PRURL = getStr(a, AttrPRURL)
-	f.FilePath = getStr(a, AttrFilePath)
-	f.Additions = getInt(a, AttrAdditions)
-	f.Deletions = getInt(a, AttrDeletions)
-	f.SkillName = getStr(a, AttrSkillName)
-	f.FirstTime = getTime(a, AttrFirstTime)
-	f.LastTime = getTime(a, AttrLastTime)
-	f.Status = getStr(a, AttrStatus)
-
-	f.FeatureID = getStr(a, AttrFeatureID)
-	f.TaskID = getStr(a, AttrTaskID)
-	f.Phase = getStr(a, AttrPhase)
-	f.Title = getStr(a, AttrTitle)
-	f.LinkFromType = getStr(a, AttrLinkFromType)
-	f.LinkFromID = getStr(a, AttrLinkFromID)
-	f.LinkToType = getStr(a, AttrLinkToType)
-	f.LinkToID = getStr(a, AttrLinkToID)
-	f.Confidence = getDouble(a, AttrConfidence)
-	f.Ambiguity = getDouble(a, AttrAmbiguity)
-	f.LinkSource = getStr(a, AttrLinkSource)
-
-	if rep := getStr(a, AttrIngestReporter); rep != "" {
-		f.IngestInfo = &facts.IngestProgress{
-			Reporter:         rep,
-			BackfillComplete: getBool(a, AttrIngestComplete),
-			FilesTotal:       getInt(a, AttrIngestFilesTotal),
-			FilesCaughtUp:    getInt(a, AttrIngestFilesDone),
-			LinesRead:        getInt(a, AttrIngestLines),
-			BadLines:         getInt(a, AttrIngestBadLines),
-			BytesRead:        getInt(a, AttrIngestBytes),
-			LagSeconds:       getDouble(a, AttrIngestLag),
-		}
+	f.Usage.CacheCreate5m = cacheCreation - f.Usage.CacheCreate1h
+	if ingest.Reporter != "" {
+		f.IngestInfo = &ingest
 	}
 	return f, true
 }
@@ -222,13 +292,9 @@ func getStr(a pcommon.Map, k string) string {
 	return ""
 }
 
-// getInt accepts ints and doubles: a record that crossed an OTLP/JSON hop may
+// intOf accepts ints and doubles: a record that crossed an OTLP/JSON hop may
 // carry numbers as either.
-func getInt(a pcommon.Map, k string) int64 {
-	v, ok := a.Get(k)
-	if !ok {
-		return 0
-	}
+func intOf(v pcommon.Value) int64 {
 	switch v.Type() {
 	case pcommon.ValueTypeInt:
 		return v.Int()
@@ -238,11 +304,7 @@ func getInt(a pcommon.Map, k string) int64 {
 	return 0
 }
 
-func getDouble(a pcommon.Map, k string) float64 {
-	v, ok := a.Get(k)
-	if !ok {
-		return 0
-	}
+func doubleOf(v pcommon.Value) float64 {
 	switch v.Type() {
 	case pcommon.ValueTypeDouble:
 		return v.Double()
@@ -252,13 +314,12 @@ func getDouble(a pcommon.Map, k string) float64 {
 	return 0
 }
 
-func getBool(a pcommon.Map, k string) bool {
-	v, ok := a.Get(k)
-	return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
+func boolOf(v pcommon.Value) bool {
+	return v.Type() == pcommon.ValueTypeBool && v.Bool()
 }
 
-func getTime(a pcommon.Map, k string) time.Time {
-	if ms := getInt(a, k); ms != 0 {
+func timeOf(v pcommon.Value) time.Time {
+	if ms := intOf(v); ms != 0 {
 		return time.UnixMilli(ms).UTC()
 	}
 	return time.Time{}

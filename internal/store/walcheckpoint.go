@@ -23,7 +23,7 @@ const (
 	// walCheckpointEvery spaces background checkpoints: pages a batch
 	// rewrites (B-tree pages near the insertion point, usage_buckets) are
 	// then copied once per interval rather than once per commit.
-	walCheckpointEvery = 100 * time.Millisecond
+	walCheckpointEvery = time.Second
 )
 
 type walCheckpointer struct {
