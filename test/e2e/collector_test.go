@@ -7,43 +7,31 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
-// repoRoot is the repository root (this file lives in test/e2e).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "..")) // go test runs in the package directory
-	require.NoError(t, err)
-	return root
-}
-
 // collector is one running otelcol-ccdash process.
 type collector struct {
+	*processtest.Process
 	t       *testing.T
-	cmd     *exec.Cmd
 	api     string // base URL of the analytics API
 	promURL string
-	log     *bytes.Buffer
-	exited  chan struct{}
 }
 
 // collectorEnv describes a run: which history, where data goes, which DB.
@@ -54,32 +42,14 @@ type collectorEnv struct {
 	DSN             string
 }
 
-// freePorts returns n distinct free ports. The listeners stay open until all
-// are chosen, so the kernel cannot hand out the same port twice.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
 // startCollector starts the binary with the default config and the given
 // environment, and waits until the API answers.
 func startCollector(t *testing.T, env collectorEnv) *collector {
 	t.Helper()
-	root := repoRoot(t)
-	bin := filepath.Join(root, "bin", "otelcol-ccdash")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s not found: run `make build` (make test-e2e does)", bin)
-	}
-	ports := freePorts(t, 5)
+	root := processtest.RepoRoot(t)
+	ports := processtest.FreePorts(t, 5)
 	apiPort, promPort, telPort := ports[0], ports[1], ports[2]
-	cmd := exec.Command(bin, "--config", filepath.Join(root, "cmd", "otelcol-ccdash", "config.yaml"))
+	cmd := exec.Command(processtest.Binary(t), "--config", filepath.Join(root, "cmd", "otelcol-ccdash", "config.yaml"))
 	cmd.Env = append(os.Environ(),
 		"CLAUDE_CONFIG_DIR="+env.ClaudeConfigDir,
 		"CCDASH_DATA_DIR="+env.DataDir,
@@ -97,52 +67,13 @@ func startCollector(t *testing.T, env collectorEnv) *collector {
 		cmd.Env = append(cmd.Env, "CCDASH_DB_DSN="+env.DSN)
 	}
 	c := &collector{
-		t: t, cmd: cmd, log: &bytes.Buffer{}, exited: make(chan struct{}),
+		t:       t,
 		api:     fmt.Sprintf("http://127.0.0.1:%d", apiPort),
 		promURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", promPort),
 	}
-	cmd.Stdout, cmd.Stderr = c.log, c.log
-	require.NoError(t, cmd.Start())
-	go func() { _ = cmd.Wait(); close(c.exited) }()
-	t.Cleanup(func() { c.stop() })
-
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-c.exited:
-			t.Fatalf("collector exited during start-up:\n%s", c.log.String())
-		default:
-		}
-		if resp, err := http.Get(c.api + "/api/analytics/status"); err == nil {
-			resp.Body.Close()
-			return c
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("collector API did not come up:\n%s", c.log.String())
-	return nil
-}
-
-// stop ends the process gracefully (SIGTERM) if it still runs.
-func (c *collector) stop() {
-	select {
-	case <-c.exited:
-		return
-	default:
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.exited
-	}
-}
-
-// kill ends the process with SIGKILL: no shutdown hooks run.
-func (c *collector) kill() {
-	_ = c.cmd.Process.Kill()
-	<-c.exited
+	c.Process = processtest.Start(t, "otelcol-ccdash", cmd)
+	c.WaitHTTP(t, c.api+"/api/analytics/status", 60*time.Second)
+	return c
 }
 
 func (c *collector) status() store.Status {
@@ -160,12 +91,12 @@ func (c *collector) waitBackfill(timeout time.Duration) store.Status {
 			return s
 		}
 		select {
-		case <-c.exited:
-			c.t.Fatalf("collector exited during backfill:\n%s", c.log.String())
+		case <-c.Exited():
+			c.t.Fatalf("collector exited during backfill:\n%s", c.Log())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	c.t.Fatalf("backfill not complete after %s; status %+v\n%s", timeout, c.status(), c.log.String())
+	c.t.Fatalf("backfill not complete after %s; status %+v\n%s", timeout, c.status(), c.Log())
 	return store.Status{}
 }
 

@@ -13,12 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ccdash/otelcol-ccdash/internal/ccusage"
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
 // corpusDir is ../shared/corpus/public beside the repository, when present.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "corpus", "public")
+	dir := filepath.Join(processtest.RepoRoot(t), "..", "shared", "corpus", "public")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("shared corpus not found at %s: skipping corpus test", dir)
 	}
@@ -53,7 +54,7 @@ func corpusTree(t *testing.T) string {
 // testdataTree is this repository's own small transcript tree.
 func testdataTree(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "testdata", "claude")
+	dir := filepath.Join(processtest.RepoRoot(t), "testdata", "claude")
 	_, err := os.Stat(filepath.Join(dir, "projects"))
 	require.NoError(t, err, "testdata/claude/projects is part of the repository")
 	return dir

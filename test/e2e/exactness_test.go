@@ -33,7 +33,7 @@ func referenceSnapshot(t *testing.T, tree string) map[string]string {
 	c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: t.TempDir()})
 	c.waitBackfill(5 * time.Minute)
 	snap := c.snapshot("UTC")
-	c.stop()
+	c.Stop()
 	return snap
 }
 
@@ -44,14 +44,14 @@ func TestReingestChangesNothing(t *testing.T) {
 	c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
 	c.waitBackfill(time.Minute)
 	first := c.snapshot("UTC")
-	c.stop()
+	c.Stop()
 
 	// Same database, checkpoints deleted: the whole history is read again.
 	require.NoError(t, os.RemoveAll(filepath.Join(data, "checkpoints")))
 	c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
 	st := c.waitBackfill(time.Minute)
 	second := c.snapshot("UTC")
-	c.stop()
+	c.Stop()
 	assert.Equal(t, first, second, "re-ingesting the same history must not change any answer")
 	assert.Positive(t, st.LinesRead)
 
@@ -79,7 +79,7 @@ func TestSIGKILLDuringBackfill(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	before := c.status()
-	c.kill()
+	c.Kill()
 	t.Logf("killed collector mid-backfill with SIGKILL (%d of the facts stored, %d/%d files done)",
 		before.EventsStored, before.FilesCaughtUp, before.FilesTotal)
 
@@ -117,7 +117,7 @@ func TestBadLinesSkippedAndCounted(t *testing.T) {
 	st := c.waitBackfill(time.Minute)
 	assert.EqualValues(t, 6, st.BadLines, "every bad line is counted")
 	assert.Equal(t, want, c.snapshot("UTC"), "valid lines around bad ones are all stored")
-	mustContain(t, c.log.String(), "Skipped bad transcript line")
+	mustContain(t, c.Log(), "Skipped bad transcript line")
 }
 
 // TestPostgresParity runs the same history into SQLite and PostgreSQL and

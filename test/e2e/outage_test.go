@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
 // tcpProxy forwards a local port to PostgreSQL and can cut every
@@ -30,7 +32,7 @@ type tcpProxy struct {
 
 func newProxy(t *testing.T, target string) *tcpProxy {
 	p := &tcpProxy{t: t, target: target}
-	p.addr = "127.0.0.1:" + itoa(freePorts(t, 1)[0])
+	p.addr = "127.0.0.1:" + itoa(processtest.FreePorts(t, 1)[0])
 	p.up()
 	t.Cleanup(p.down)
 	return p
@@ -124,7 +126,7 @@ func TestPostgresOutageDuringBackfill(t *testing.T) {
 	require.Eventually(t, func() bool {
 		st, ok := c.statusTolerant()
 		return ok && st.BackfillComplete
-	}, 5*time.Minute, 100*time.Millisecond, "backfill must resume after the outage:\n%s", c.log.String())
+	}, 5*time.Minute, 100*time.Millisecond, "backfill must resume after the outage:\n%s", c.Log())
 	assert.Equal(t, want, c.snapshot("UTC"), "an outage must not lose or double anything")
-	mustContain(t, c.log.String(), "retry")
+	mustContain(t, c.Log(), "retry")
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ccdash/otelcol-ccdash/internal/factlog"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
 // backend is an in-process OTLP/gRPC receiver standing in for any OTLP
@@ -39,7 +40,7 @@ type backend struct {
 func startBackend(t *testing.T) *backend {
 	t.Helper()
 	b := &backend{
-		endpoint: fmt.Sprintf("127.0.0.1:%d", freePorts(t, 1)[0]),
+		endpoint: fmt.Sprintf("127.0.0.1:%d", processtest.FreePorts(t, 1)[0]),
 		logs:     new(consumertest.LogsSink),
 		metrics:  new(consumertest.MetricsSink),
 		traces:   new(consumertest.TracesSink),
@@ -73,9 +74,9 @@ func startBackend(t *testing.T) *backend {
 // metrics to the OTLP endpoint named by CCDASH_OTEL_ENDPOINT.
 func TestOTLPExport(t *testing.T) {
 	be := startBackend(t)
-	ports := freePorts(t, 5)
+	ports := processtest.FreePorts(t, 5)
 	c := start(t, "exporting", []string{configPath(t, "config.yaml"), configPath(t, "otlp-export.yaml")}, map[string]string{
-		"CLAUDE_CONFIG_DIR":         filepath.Join(repoRoot(t), "testdata", "claude"),
+		"CLAUDE_CONFIG_DIR":         filepath.Join(processtest.RepoRoot(t), "testdata", "claude"),
 		"CCDASH_DATA_DIR":           t.TempDir(),
 		"CCDASH_API_ENDPOINT":       fmt.Sprintf("127.0.0.1:%d", ports[0]),
 		"CCDASH_PROM_PORT":          strconv.Itoa(ports[1]),

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 	"github.com/ccdash/otelcol-ccdash/internal/store/storetest"
 )
@@ -26,7 +27,7 @@ import (
 // fresh Claude config dir: one machine's history.
 func copyProjects(t *testing.T, projects ...string) string {
 	t.Helper()
-	src := filepath.Join(repoRoot(t), "testdata", "claude", "projects")
+	src := filepath.Join(processtest.RepoRoot(t), "testdata", "claude", "projects")
 	dir := t.TempDir()
 	for _, p := range projects {
 		root := filepath.Join(src, p)
@@ -57,7 +58,7 @@ func copyProjects(t *testing.T, projects ...string) string {
 // given Claude config dirs.
 func single(t *testing.T, name string, claudeDirs ...string) *proc {
 	t.Helper()
-	ports := freePorts(t, 5)
+	ports := processtest.FreePorts(t, 5)
 	p := start(t, name, []string{configPath(t, "config.yaml")}, map[string]string{
 		"CLAUDE_CONFIG_DIR":         strings.Join(claudeDirs, ","),
 		"CCDASH_DATA_DIR":           t.TempDir(),
@@ -92,9 +93,9 @@ func TestAgentsToGateway(t *testing.T) {
 	both := single(t, "single-both", treeA, treeB)
 	want := both.answers()
 	wantKPIs := both.kpis()
-	both.stop()
+	both.Stop()
 
-	gp := freePorts(t, 5)
+	gp := processtest.FreePorts(t, 5)
 	gatewayOTLP := fmt.Sprintf("127.0.0.1:%d", gp[0])
 	gatewayProm := fmt.Sprintf("127.0.0.1:%d", gp[3])
 	gateway := start(t, "gateway", []string{configPath(t, "gateway.yaml")}, map[string]string{
@@ -108,7 +109,7 @@ func TestAgentsToGateway(t *testing.T) {
 	})
 	agentNativeHTTP := map[string]string{}
 	agent := func(host, tree string) *proc {
-		ap := freePorts(t, 3)
+		ap := processtest.FreePorts(t, 3)
 		agentNativeHTTP[host] = fmt.Sprintf("127.0.0.1:%d", ap[1])
 		return start(t, host, []string{configPath(t, "agent.yaml")}, map[string]string{
 			"CLAUDE_CONFIG_DIR":         tree,
@@ -168,7 +169,7 @@ func TestAgentsToGateway(t *testing.T) {
 	// Claude Code's own telemetry on machine A goes to its agent, which
 	// forwards it: the gateway stores it, and only the request the
 	// transcripts lack (req_NATIVE_ONLY: 1150 tokens) adds to the totals.
-	payload, err := os.ReadFile(filepath.Join(repoRoot(t), "exporter", "sqlanalyticsexporter", "testdata", "native", "blog-session.json"))
+	payload, err := os.ReadFile(filepath.Join(processtest.RepoRoot(t), "exporter", "sqlanalyticsexporter", "testdata", "native", "blog-session.json"))
 	require.NoError(t, err)
 	resp, err := http.Post("http://"+agentNativeHTTP["agent-a"]+"/v1/logs", "application/json", bytes.NewReader(payload))
 	require.NoError(t, err)

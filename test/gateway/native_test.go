@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
 // TestNativeTelemetryCountedOnce sends Claude Code's own telemetry (a
@@ -20,14 +23,14 @@ import (
 // default config's otlp receiver, before and after the transcripts of the
 // same session are read: the totals count every request once either way.
 func TestNativeTelemetryCountedOnce(t *testing.T) {
-	payload, err := os.ReadFile(filepath.Join(repoRoot(t), "exporter", "sqlanalyticsexporter", "testdata", "native", "blog-session.json"))
+	payload, err := os.ReadFile(filepath.Join(processtest.RepoRoot(t), "exporter", "sqlanalyticsexporter", "testdata", "native", "blog-session.json"))
 	require.NoError(t, err)
 	// The payload's only request the transcripts lack (req_NATIVE_ONLY).
 	const nativeOnlyTokens = 100 + 50 + 1000
 
 	transcriptsOnly := single(t, "transcripts-only", copyProjects(t, "-home-dev-shop", "-home-dev-blog", "-home-dev-infra"))
 	want := kpiFloat(t, transcriptsOnly.kpis(), "tokens_total") + nativeOnlyTokens
-	transcriptsOnly.stop()
+	transcriptsOnly.Stop()
 
 	for _, nativeFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("native first %v", nativeFirst), func(t *testing.T) {
@@ -35,7 +38,7 @@ func TestNativeTelemetryCountedOnce(t *testing.T) {
 			if !nativeFirst {
 				tree = copyProjects(t, "-home-dev-shop", "-home-dev-blog", "-home-dev-infra")
 			}
-			ports := freePorts(t, 5)
+			ports := processtest.FreePorts(t, 5)
 			c := start(t, "native", []string{configPath(t, "config.yaml")}, map[string]string{
 				"CLAUDE_CONFIG_DIR":         tree,
 				"CCDASH_DATA_DIR":           t.TempDir(),
@@ -66,11 +69,14 @@ func TestNativeTelemetryCountedOnce(t *testing.T) {
 			}
 			post() // a replay changes nothing
 			var got float64
-			require.Eventually(t, func() bool {
-				s := c.status()
+			var st status
+			if !assert.Eventually(t, func() bool {
+				st = c.status()
 				got = kpiFloat(t, c.kpis(), "tokens_total")
-				return s.FilesTotal == 6 && s.FilesCaughtUp == 6 && got == want
-			}, time.Minute, 200*time.Millisecond, "tokens_total %v, want %v", got, want)
+				return st.FilesTotal == 6 && st.FilesCaughtUp == 6 && got == want
+			}, time.Minute, 200*time.Millisecond) {
+				t.Fatalf("tokens_total %v, want %v; status %+v\n%s", got, want, st, c.Log())
+			}
 			post()
 			require.Equal(t, want, kpiFloat(t, c.kpis(), "tokens_total"))
 		})

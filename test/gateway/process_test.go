@@ -9,150 +9,57 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
-	return root
-}
-
 func configPath(t *testing.T, name string) string {
-	return filepath.Join(repoRoot(t), "cmd", "otelcol-ccdash", name)
-}
-
-// freePorts returns n distinct free ports.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// syncBuffer is a log buffer written by the process and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return filepath.Join(processtest.RepoRoot(t), "cmd", "otelcol-ccdash", name)
 }
 
 // proc is one running otelcol-ccdash process.
 type proc struct {
-	t      *testing.T
-	name   string
-	cmd    *exec.Cmd
-	log    *syncBuffer
-	exited chan struct{}
-	api    string // base URL of the analytics API, "" for agents
+	*processtest.Process
+	t   *testing.T
+	api string // base URL of the analytics API, "" for agents
 }
 
 // start runs the binary with the given --config files and environment.
 func start(t *testing.T, name string, configs []string, env map[string]string) *proc {
 	t.Helper()
-	bin := filepath.Join(repoRoot(t), "bin", "otelcol-ccdash")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s not found: run `make build` (make test-e2e does)", bin)
-	}
 	var args []string
 	for _, c := range configs {
 		args = append(args, "--config", c)
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(processtest.Binary(t), args...)
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &proc{t: t, name: name, cmd: cmd, log: &syncBuffer{}, exited: make(chan struct{})}
+	p := &proc{t: t, Process: processtest.Start(t, name, cmd)}
 	if ep, ok := env["CCDASH_API_ENDPOINT"]; ok {
 		p.api = "http://" + ep
-	}
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	require.NoError(t, cmd.Start())
-	go func() { _ = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(p.stop)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("--- %s log (tail) ---\n%s", name, tail(p.log.String(), 30))
-		}
-	})
-	if p.api != "" {
-		p.waitAPI()
+		p.WaitHTTP(t, p.api+"/api/analytics/status", 60*time.Second)
 	}
 	return p
 }
 
-func (p *proc) waitAPI() {
-	p.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.exited:
-			p.t.Fatalf("%s exited during start-up:\n%s", p.name, p.log.String())
-		default:
-		}
-		if resp, err := http.Get(p.api + "/api/analytics/status"); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p.t.Fatalf("%s: API did not come up:\n%s", p.name, p.log.String())
-}
-
 func (p *proc) alive() {
 	p.t.Helper()
-	select {
-	case <-p.exited:
-		p.t.Fatalf("%s exited:\n%s", p.name, p.log.String())
-	default:
-	}
-}
-
-func (p *proc) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
+	if !p.Running() {
+		p.t.Fatalf("%s exited:\n%s", p.Name, p.Log())
 	}
 }
 
@@ -191,7 +98,7 @@ func (p *proc) waitBackfill(timeout time.Duration) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	p.t.Fatalf("%s: backfill not complete after %s: %+v", p.name, timeout, p.status())
+	p.t.Fatalf("%s: backfill not complete after %s: %+v", p.Name, timeout, p.status())
 }
 
 type overview struct {
@@ -226,12 +133,4 @@ func (p *proc) answers() map[string]string {
 		}
 	}
 	return out
-}
-
-func tail(s string, lines int) string {
-	parts := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(parts) > lines {
-		parts = parts[len(parts)-lines:]
-	}
-	return strings.Join(parts, "\n")
 }

@@ -3,93 +3,22 @@
 package panels
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
-
-// repoRoot is the repository root (this package lives in test/panels).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
-	return root
-}
-
-// freePorts returns n distinct free ports on 127.0.0.1.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// process is a child process whose output is kept for failure messages.
-type process struct {
-	name   string
-	cmd    *exec.Cmd
-	log    *bytes.Buffer
-	exited chan struct{}
-}
-
-func startProcess(t *testing.T, name string, cmd *exec.Cmd) *process {
-	t.Helper()
-	p := &process{name: name, cmd: cmd, log: &bytes.Buffer{}, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	require.NoError(t, cmd.Start(), name)
-	go func() { _ = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-			return
-		default:
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	return p
-}
-
-// waitFor polls ok until it is true, failing with the process log when the
-// process exits or the timeout passes.
-func (p *process) waitFor(t *testing.T, what string, timeout time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("%s exited while waiting for %s:\n%s", p.name, what, p.log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatalf("%s: timed out after %s waiting for %s:\n%s", p.name, timeout, what, p.log.String())
-}
 
 func getJSON(url string, v any) error {
 	resp, err := http.Get(url)
@@ -111,18 +40,15 @@ func getJSON(url string, v any) error {
 // (deploy/observability/collector/config.yaml + local.yaml) with every
 // endpoint moved to a free 127.0.0.1 port.
 type collector struct {
-	*process
+	*processtest.Process
 	api, metrics, telemetry string // host:port
 }
 
 func startCollector(t *testing.T, claudeDir, dsn string) *collector {
 	t.Helper()
-	root := repoRoot(t)
-	bin := filepath.Join(root, "bin", "otelcol-ccdash")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s not found: run `make build` (make test-panels does)", bin)
-	}
-	ports := freePorts(t, 3)
+	root := processtest.RepoRoot(t)
+	bin := processtest.Binary(t)
+	ports := processtest.FreePorts(t, 3)
 	c := &collector{
 		api:       fmt.Sprintf("127.0.0.1:%d", ports[0]),
 		metrics:   fmt.Sprintf("127.0.0.1:%d", ports[1]),
@@ -141,8 +67,8 @@ func startCollector(t *testing.T, claudeDir, dsn string) *collector {
 		"CCDASH_TELEMETRY_HOST=127.0.0.1",
 		fmt.Sprintf("CCDASH_TELEMETRY_PORT=%d", ports[2]),
 	)
-	c.process = startProcess(t, "otelcol-ccdash", cmd)
-	c.waitFor(t, "backfill_complete", 90*time.Second, func() bool {
+	c.Process = processtest.Start(t, "otelcol-ccdash", cmd)
+	c.WaitFor(t, "backfill_complete", 90*time.Second, func() bool {
 		var s struct {
 			BackfillComplete bool `json:"backfill_complete"`
 		}
@@ -155,7 +81,7 @@ func startCollector(t *testing.T, claudeDir, dsn string) *collector {
 // shipped prometheus.yml, its targets pointed at the collector, a 1s scrape
 // interval, and the shipped alert rules.
 type prometheus struct {
-	*process
+	*processtest.Process
 	url string
 }
 
@@ -172,7 +98,7 @@ func startPrometheus(t *testing.T, c *collector) *prometheus {
 	if err != nil {
 		t.Skip("prometheus not found: apt-get install -y prometheus (.ci/run does)")
 	}
-	stack := filepath.Join(repoRoot(t), "deploy", "observability", "prometheus")
+	stack := filepath.Join(processtest.RepoRoot(t), "deploy", "observability", "prometheus")
 	b, err := os.ReadFile(filepath.Join(stack, "prometheus.yml"))
 	require.NoError(t, err)
 	var cfg map[string]any
@@ -196,15 +122,15 @@ func startPrometheus(t *testing.T, c *collector) *prometheus {
 	conf := filepath.Join(dir, "prometheus.yml")
 	require.NoError(t, os.WriteFile(conf, out, 0o644))
 
-	port := freePorts(t, 1)[0]
+	port := processtest.FreePorts(t, 1)[0]
 	p := &prometheus{url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	p.process = startProcess(t, "prometheus", exec.Command(bin,
+	p.Process = processtest.Start(t, "prometheus", exec.Command(bin,
 		"--config.file="+conf,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port),
 		"--log.level=warn",
 	))
-	p.waitFor(t, "ready", 30*time.Second, func() bool {
+	p.WaitFor(t, "ready", 30*time.Second, func() bool {
 		resp, err := http.Get(p.url + "/-/ready")
 		if err != nil {
 			return false
@@ -283,11 +209,8 @@ func (p *prometheus) labelValues(selector, label string) ([]string, error) {
 // overlay the compose file can select (local.yaml, otlp.yaml) passes the
 // built collector's own `validate` (components exist, configs are valid).
 func TestCollectorConfigsValidate(t *testing.T) {
-	root := repoRoot(t)
-	bin := filepath.Join(root, "bin", "otelcol-ccdash")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s not found: run `make build` (make test-panels does)", bin)
-	}
+	root := processtest.RepoRoot(t)
+	bin := processtest.Binary(t)
 	conf := filepath.Join(root, "deploy", "observability", "collector")
 	for _, overlay := range []string{"local.yaml", "otlp.yaml"} {
 		t.Run(overlay, func(t *testing.T) {

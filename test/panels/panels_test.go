@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ccdash/otelcol-ccdash/internal/dashboards"
+	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 	"github.com/ccdash/otelcol-ccdash/internal/store/storetest"
 )
 
@@ -211,7 +212,7 @@ var labelValuesQuery = regexp.MustCompile(`^label_values\((?:(.*),\s*)?(\w+)\)$`
 // totals agree with /api/analytics/overview.
 func TestEveryPanelQuery(t *testing.T) {
 	dsn := storetest.DSN(t, "postgres") // skips without CCDASH_TEST_POSTGRES_DSN
-	root := repoRoot(t)
+	root := processtest.RepoRoot(t)
 	c := startCollector(t, filepath.Join(root, "testdata", "claude"), dsn)
 	prom := startPrometheus(t, c)
 
@@ -223,11 +224,11 @@ func TestEveryPanelQuery(t *testing.T) {
 
 	// Wait until Prometheus holds the collector's totals (the metrics
 	// pipeline batches for up to 5s) and enough scrapes for rate() windows.
-	prom.waitFor(t, "the collector's token counters in Prometheus", 60*time.Second, func() bool {
+	prom.WaitFor(t, "the collector's token counters in Prometheus", 60*time.Second, func() bool {
 		s, err := prom.query(`sum(claude_code_token_usage_tokens_total{type="output"})`, true)
 		return err == nil && len(s) == 1 && s[0].last() == ov.KPIs["tokens_output"]
 	})
-	prom.waitFor(t, "rate() windows with samples", 30*time.Second, func() bool {
+	prom.WaitFor(t, "rate() windows with samples", 30*time.Second, func() bool {
 		s, err := prom.query(`sum(rate(claude_code_token_usage_tokens_total[`+testRateInterval+`]))`, false)
 		return err == nil && len(s) > 0 && len(s[0].Values) >= 2
 	})
@@ -404,7 +405,7 @@ func checkRules(t *testing.T, prom *prometheus) {
 		} `json:"data"`
 	}
 	var names []string
-	prom.waitFor(t, "every rule evaluated", 30*time.Second, func() bool {
+	prom.WaitFor(t, "every rule evaluated", 30*time.Second, func() bool {
 		if getJSON(prom.url+"/api/v1/rules", &r) != nil {
 			return false
 		}
