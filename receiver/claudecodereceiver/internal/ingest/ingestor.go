@@ -264,7 +264,7 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 			return nil
 		}
 		inflight = append(inflight, in.startEmission(ctx, pending, nFacts))
-		pending, nFacts = nil, 0 // the emission holds the chunks
+		pending, nFacts = nil, 0 // their facts are in the emission's batch now
 		for len(inflight) > in.set.EmitAhead {
 			finishOldest()
 		}
