@@ -159,12 +159,39 @@ func (c *collector) snapshot(tz string) map[string]string {
 	path := "/api/analytics/overview?tz=" + url.QueryEscape(tz)
 	_, b := c.getRaw(path)
 	out[path] = string(b)
+	// Every other derived answer: breakdowns, links, insights, hosts, the
+	// legacy exposition. Each must be 200 and must not change either.
+	paths := []string{
+		"/api/analytics/series?metric=tokens_total&period=point",
+		"/api/analytics/correlation",
+		"/api/analytics/topology",
+		"/api/analytics/tools/retries",
+		"/api/analytics/loops",
+		"/api/analytics/commands",
+		"/api/analytics/cycle-time",
+		"/api/analytics/hosts",
+		"/api/analytics/metrics",
+		"/api/analytics/export/prometheus",
+	}
+	for _, d := range []string{"model", "model_family", "agent", "feature", "task", "project", "session_type", "host"} {
+		paths = append(paths, "/api/analytics/breakdown?metric=cost_usd&dimension="+d)
+	}
+	paths = append(paths, "/api/analytics/breakdown?metric=tool_calls&dimension=tool",
+		"/api/analytics/breakdown?metric=skill_activations&dimension=skill")
+	for _, e := range []string{"feature", "task", "commit", "pr"} {
+		paths = append(paths, "/api/analytics/attribution?entity="+e)
+	}
+	for _, p := range paths {
+		code, b := c.getRaw(p)
+		require.Equal(c.t, http.StatusOK, code, "GET %s: %s", p, b)
+		out[p] = string(b)
+	}
 	return out
 }
 
 var allMetrics = []string{
 	"tokens_input", "tokens_output", "tokens_cache_creation", "tokens_cache_read", "tokens_total",
-	"cost_usd", "sessions", "tool_calls", "tool_errors", "commits", "pull_requests",
+	"cost_usd", "sessions", "tool_calls", "tool_errors", "skill_activations", "commits", "pull_requests",
 }
 
 // layoutTree copies (or links) files into <dir>/projects/<slug>/... and
