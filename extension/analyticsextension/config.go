@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -92,7 +95,59 @@ func (c *Config) dataSource() string {
 // Unmarshal decodes the whole config. Without it, the Unmarshal method of the
 // squash-embedded confighttp.ServerConfig would be promoted to Config and
 // decode only the HTTP keys, silently dropping driver, dsn and data_dir.
-// confmap still runs the embedded ServerConfig's own Unmarshal for its part.
+// confmap still runs the embedded ServerConfig's own Unmarshal for its part;
+// because that custom step hides unused top-level keys from confmap, they are
+// checked here so a typo (`dirver:`) is an error, as on other components.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := checkKeys(conf, reflect.TypeOf(*c), ""); err != nil {
+		return err
+	}
 	return conf.Unmarshal(c)
+}
+
+// checkKeys fails on keys of conf that no field of t (or of a struct-typed
+// field declared in t itself, such as alerts) takes.
+func checkKeys(conf *confmap.Conf, t reflect.Type, prefix string) error {
+	known := map[string]reflect.StructField{}
+	topLevelKeys(t, known)
+	var unknown []string
+	for k := range conf.ToStringMap() {
+		f, ok := known[k]
+		if !ok {
+			unknown = append(unknown, prefix+k)
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() == t.PkgPath() {
+			sub, err := conf.Sub(k)
+			if err != nil {
+				return err
+			}
+			if err := checkKeys(sub, f.Type, prefix+k+"::"); err != nil {
+				return err
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("invalid keys: %s", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// topLevelKeys adds the mapstructure keys of t's fields, descending into
+// squash-embedded structs (confighttp.ServerConfig, confignet.AddrConfig).
+func topLevelKeys(t reflect.Type, into map[string]reflect.StructField) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+		switch {
+		case strings.Contains(opts, "squash"):
+			topLevelKeys(f.Type, into)
+		case name == "-" || !f.IsExported():
+		case name == "":
+			into[strings.ToLower(f.Name)] = f
+		default:
+			into[name] = f
+		}
+	}
 }

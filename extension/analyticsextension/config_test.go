@@ -52,6 +52,14 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, AlertsConfig{Interval: time.Minute, Lookback: 8 * 24 * time.Hour}, cfg.Alerts, "defaults")
 	_, err = load("bad_alerts")
 	assert.ErrorContains(t, err, "alerts::interval must not be negative")
+
+	// Typos are errors, at the top level and in alerts (the squash-embedded
+	// HTTP config would otherwise hide them).
+	for name, want := range map[string]string{"typo": "invalid keys: dirver", "alerts_typo": "invalid keys: alerts::intervl"} {
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		require.NoError(t, err)
+		assert.ErrorContains(t, sub.Unmarshal(NewFactory().CreateDefaultConfig()), want, name)
+	}
 }
 
 func TestRedactDSN(t *testing.T) {
