@@ -20,9 +20,10 @@ const (
 	PathAttribution = "/api/analytics/attribution"
 )
 
-// insightScope is what every insight endpoint accepts: a project filter
-// (comma list or repeated) and the window.
-var insightScope = join([]string{"project"}, windowParams)
+// insightScope is what every insight endpoint accepts: the window and the
+// filters of every windowed endpoint (store.Filters; which dimensions each
+// insight's rows carry is in store/insights_filter.go).
+var insightScope = join(windowParams, filterParams)
 
 // insightRoutes are the insight endpoints, for NewHandler's route table.
 func (h *handler) insightRoutes() []route {
@@ -64,10 +65,7 @@ func insightHandler[T any](h *handler, query func(*store.Store, context.Context,
 			h.fail(w, r, err)
 			return
 		}
-		q := store.InsightQuery{Projects: p.list("project"), Entity: p.one("entity")}
-		if _, given := p.values["project"]; given && len(q.Projects) == 0 && p.err == nil {
-			p.err = badParam("project", "empty filter value")
-		}
+		q := store.InsightQuery{Filters: p.filters(), Entity: p.one("entity")}
 		q.MinRepeats = p.intParam("min_repeats", 2, 1000)
 		q.Limit, q.Offset = p.page()
 		loc, start, end, err := p.scope()

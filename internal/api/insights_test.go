@@ -84,6 +84,23 @@ func TestInsightEndpoints(t *testing.T) {
 		{PathAttribution + "?entity=pr", map[string]any{"rows.0.id": "https://github.com/o/r/pull/9", "rows.0.cost_usd": 3.0,
 			"completed_tasks": nil}},
 		{PathAttribution + "?project=/q", map[string]any{"total_cost_usd": 0.0, "entities": 0.0}},
+		// Filters (store.Filters, over the rows each insight reads): a's
+		// subagent selects thread a, described whole; nothing called Read.
+		{PathTopology + "?session_type=subagent", map[string]any{"threads": 1.0, "rows.0.root_session_id": "a", "rows.0.sessions": 2.0}},
+		{PathTopology + "?tool=Read", map[string]any{"threads": 0.0, "totals.sessions": 0.0}},
+		{PathRetries + "?tool=Bash&task=T1", map[string]any{"calls": 3.0, "retries": 2.0}},
+		{PathRetries + "?model_family=sonnet", map[string]any{"calls": 0.0, "retries_per_success": nil}},
+		{PathLoops + "?task=T1", map[string]any{"loops": 1.0, "rows.0.session_id": "a"}},
+		{PathLoops + "?task=T2", map[string]any{"loops": 0.0}},
+		{PathCommands + "?session_type=subagent", map[string]any{"classes.0.class": "test", "classes.0.calls": 0.0}},
+		{PathCycleTime + "?tool=Bash", map[string]any{"prs": 1.0, "rows.0.number": 9.0}},
+		{PathCycleTime + "?model=claude-sonnet-4-5", map[string]any{"prs": 0.0, "mean_ms": nil}},
+		// Only the subagent's request ($1, 50 tokens), attributed to T1
+		// through its parent a.
+		{PathAttribution + "?session_type=subagent", map[string]any{"total_cost_usd": 1.0, "rows.0.id": "T1",
+			"rows.0.cost_usd": 1.0, "rows.0.tokens": 50.0, "rows.0.sessions": 1.0, "completed_tasks": 1.0, "tokens_per_completed_task": 50.0}},
+		{PathAttribution + "?task=T1,T9&model_family=opus", map[string]any{"total_cost_usd": 3.0, "entities": 1.0}},
+		{PathAttribution + "?task=T9", map[string]any{"total_cost_usd": 0.0, "completed_tasks": 0.0, "tokens_per_completed_task": nil}},
 	}
 	bodies := map[string]map[string]string{}
 	forEachDriver(t, func(t *testing.T, driver string) {
@@ -117,6 +134,15 @@ func TestInsightEndpointsBadParams(t *testing.T) {
 		PathCycleTime + "?start=yesterday":     "start",
 		PathRetries + "?tz=Mars/Olympus":       "tz",
 		PathAttribution + "?entity=a&entity=b": "entity",
+		PathTopology + "?tool=":                "tool",
+		PathRetries + "?model_family=":         "model_family",
+		PathLoops + "?feature=,":               "feature",
+		PathCommands + "?host=":                "host",
+		PathCycleTime + "?session_type=":       "session_type",
+		PathCycleTime + "?agent=&agent=":       "agent",
+		PathAttribution + "?task=":             "task",
+		PathAttribution + "?model=":            "model",
+		PathRetries + "?models=x":              "models",
 	} {
 		code, body := get(t, srv, http.MethodGet, target)
 		assert.Equal(t, http.StatusBadRequest, code, target)

@@ -229,8 +229,8 @@ const overviewParallelism = 4
 // queries are independent, so they run a few at a time: the overview's
 // latency is then about its slowest query, not the sum of them. The API
 // request metrics, sessions and active time come from one pass over the
-// API rows (apiTotals): under a filter that keeps the overview off
-// usage_buckets (agent, tool, host, ...) that pass is the costly one.
+// API rows (apiTotals), from usage_buckets or, under a filter that selects
+// sessions (agent, host, tool, skill), session_usage_buckets.
 func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[string]Value) error {
 	jobs := []string{MetricTokensInput}
 	for _, id := range Metrics() {

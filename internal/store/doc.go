@@ -27,6 +27,9 @@
 //	                    bucket, model, project, session type and thread, kept exact in
 //	                    the write transaction (triggers; on SQLite Write adds the rows
 //	                    it inserts itself, see usage.go)
+//	session_usage_buckets
+//	                    usage_buckets with the session in the key, kept exact the same
+//	                    way; read under a filter or group that selects sessions
 //	sessions_moved      scratch: sessions that lost a fact during the current Write
 //	task_transitions    ccdash.task.status: one row per observed (feature, task,
 //	                    status, time); from_status derived from the previous one
@@ -44,7 +47,9 @@
 // Queries aggregate per 15-minute bucket in SQL and fold buckets into local
 // hourly, daily or weekly periods in Go (see periodFor). Token, cost and
 // sessions metrics read usage_buckets for the whole buckets of their window
-// and telemetry_events only for a bucket a window bound cuts (see source).
+// and telemetry_events only for a bucket a window bound cuts (see source);
+// session_usage_buckets instead when a filter or group selects sessions
+// (agent, host, tool, skill).
 // Metric ids and the dimensions each can be grouped by are listed by Metrics
 // and Dimensions.
 //

@@ -82,6 +82,7 @@ func dumpTables(t testing.TB, s *Store) string {
 		"SELECT * FROM file_updates ORDER BY key",
 		"SELECT * FROM ingest_status ORDER BY reporter",
 		"SELECT * FROM usage_buckets ORDER BY bucket, model, project, session_type, thread_id",
+		"SELECT * FROM session_usage_buckets ORDER BY bucket, session_id, model, project, session_type, thread_id",
 	} {
 		rows, err := s.db.Query(q)
 		require.NoError(t, err)

@@ -25,9 +25,10 @@ import (
 // InsightQuery scopes an insight query. Fields a query does not use are
 // ignored.
 type InsightQuery struct {
-	// Projects keeps rows of these projects (a session's project); empty =
-	// all.
-	Projects []string
+	// Filters keep the rows of the dimensions' values, as on every metric
+	// (see Filters and insights_filter.go for what each insight's rows
+	// carry); empty = all.
+	Filters Filters
 	// Start (inclusive) and End (exclusive) bound the rows' times: a
 	// thread's sessions' activity (topology), tool call times (retries,
 	// loops, commands), PR creation (cycle time), API request times
@@ -43,7 +44,9 @@ type InsightQuery struct {
 	Entity string
 }
 
-func (q *InsightQuery) validate() error {
+// validateInsight checks the window, page and filters (a *QueryError
+// naming the parameter).
+func (s *Store) validateInsight(ctx context.Context, q *InsightQuery) error {
 	if err := checkWindow(q.Start, q.End); err != nil {
 		return err
 	}
@@ -53,36 +56,7 @@ func (q *InsightQuery) validate() error {
 	if q.Offset < 0 {
 		return queryErrorf("offset", "must not be negative")
 	}
-	for _, p := range q.Projects {
-		if p == "" {
-			return queryErrorf("project", "empty filter value")
-		}
-	}
-	return nil
-}
-
-// projectIn adds "AND col IN (projects)" when the query has projects.
-func (q *InsightQuery) projectIn(where string, args []any, col string) (string, []any) {
-	if len(q.Projects) == 0 {
-		return where, args
-	}
-	where += " AND " + col + " IN (" + placeholders(len(q.Projects)) + ")"
-	for _, p := range q.Projects {
-		args = append(args, p)
-	}
-	return where, args
-}
-
-func (q *InsightQuery) hasProject(p string) bool {
-	if len(q.Projects) == 0 {
-		return true
-	}
-	for _, x := range q.Projects {
-		if x == p {
-			return true
-		}
-	}
-	return false
+	return s.checkFilters(ctx, q.Filters)
 }
 
 // inWindow reports whether the instant ms lies in [Start, End).

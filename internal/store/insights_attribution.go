@@ -14,9 +14,9 @@ import (
 // Attribution is the usage (tokens, cost) of the sessions in scope split
 // over the entities of one type (feature, task, commit or pr).
 //
-// Attribution rule: a session's usage (its API requests in the window) goes
-// to the entities of the type it is linked to, split by ambiguity share:
-// entity i gets ambiguity_i / Σ ambiguity of the session's links to that
+// Attribution rule: a session's usage (its API requests in the window that
+// pass the filters) goes to the entities of the type it is linked to, split
+// by ambiguity share: entity i gets ambiguity_i / Σ ambiguity of the session's links to that
 // type, so a session linked to two tasks with equal evidence gives each half
 // and the session's usage is counted exactly once. Links are entity_links
 // rows feature|task → session and session → commit|pr; for commits and PRs
@@ -59,13 +59,13 @@ type AttributedEntity struct {
 var attributionEntities = []string{facts.EntityFeature, facts.EntityTask, facts.EntityCommit, facts.EntityPullRequest}
 
 type attrSession struct {
-	parent, project string
-	tokens, cost    int64
+	parent       string
+	tokens, cost int64
 }
 
 // Attribution splits session usage over entities (see Attribution).
 func (s *Store) Attribution(ctx context.Context, q InsightQuery) (*Attribution, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
 	if q.Entity == "" {
@@ -78,10 +78,10 @@ func (s *Store) Attribution(ctx context.Context, q InsightQuery) (*Attribution, 
 		return nil, err
 	}
 	sessions := map[string]*attrSession{}
-	err := s.queryRows(ctx, "attribution", "SELECT session_id, parent_session_id, project FROM sessions", nil, func(r *sql.Rows) error {
+	err := s.queryRows(ctx, "attribution", "SELECT session_id, parent_session_id FROM sessions", nil, func(r *sql.Rows) error {
 		var id string
 		var x attrSession
-		if err := r.Scan(&id, &x.parent, &x.project); err != nil {
+		if err := r.Scan(&id, &x.parent); err != nil {
 			return err
 		}
 		sessions[id] = &x
@@ -90,10 +90,14 @@ func (s *Store) Attribution(ctx context.Context, q InsightQuery) (*Attribution, 
 	if err != nil {
 		return nil, err
 	}
-	where, args := windowFilter(eventIs(facts.EventAPIRequest), nil, "occurred_at", q.Start, q.End)
-	err = s.queryRows(ctx, "attribution", `SELECT session_id,
-    `+sumOf("tokens_input + tokens_output + tokens_cache_creation + tokens_cache_read")+`, `+sumOf("cost_nanos")+`
-FROM telemetry_events WHERE `+where+` GROUP BY session_id`, args, func(r *sql.Rows) error {
+	// Usage per session: the API requests of the window that pass the
+	// filters, read as every API-request metric reads them (innerRows).
+	inner, args := s.innerRows(aggQuery{m: metricDefs[MetricCostUSD], start: q.Start, end: q.End}, false, false, true)
+	filter, fargs := s.filterConds(srcAPI, q.Filters, true)
+	args = append(args, fargs...)
+	err = s.queryRows(ctx, "attribution", `SELECT r.session_id,
+    `+sumOf(rowValue[MetricTokensTotal])+`, `+sumOf(rowValue[MetricCostUSD])+`
+FROM (`+inner+`) r WHERE 1 = 1`+filter+` GROUP BY r.session_id`, args, func(r *sql.Rows) error {
 		var id string
 		var tokens, cost int64
 		if err := r.Scan(&id, &tokens, &cost); err != nil {
@@ -123,7 +127,7 @@ FROM telemetry_events WHERE `+where+` GROUP BY session_id`, args, func(r *sql.Ro
 	var total, unTokens, totalCost, unCost int64
 	for _, id := range sortedKeys(sessions) {
 		x := sessions[id]
-		if (x.tokens == 0 && x.cost == 0) || !q.hasProject(x.project) {
+		if x.tokens == 0 && x.cost == 0 {
 			continue
 		}
 		total += x.tokens
@@ -255,20 +259,30 @@ func (s *Store) addTaskAttribution(ctx context.Context, q *InsightQuery, out *At
 		return err
 	}
 	type task struct {
-		status, title, project string
-		completed              sql.NullInt64
+		status, title string
+		completed     sql.NullInt64
 	}
-	tasks := map[string]task{}
+	// tasks describe the rows; scoped are the ones the project, feature
+	// and task filters keep, which the completed tasks are counted from (as
+	// the overview's task KPIs: tasks have no model, tool or session).
+	tasks, scoped := map[string]task{}, map[string]task{}
+	keep := func(d, v string) bool { vs := q.Filters[d]; return len(vs) == 0 || contains(vs, v) }
 	// A task id in several features: done wins, then the first feature.
-	err := s.queryRows(ctx, "attribution", "SELECT task_id, status, title, project, completed_ms FROM tasks ORDER BY feature_id",
+	put := func(m map[string]task, id string, t task) {
+		if old, ok := m[id]; !ok || (old.status != progress.StatusDone && t.status == progress.StatusDone) {
+			m[id] = t
+		}
+	}
+	err := s.queryRows(ctx, "attribution", "SELECT task_id, feature_id, status, title, project, completed_ms FROM tasks ORDER BY feature_id",
 		nil, func(r *sql.Rows) error {
-			var id string
+			var id, feature, project string
 			var t task
-			if err := r.Scan(&id, &t.status, &t.title, &t.project, &t.completed); err != nil {
+			if err := r.Scan(&id, &feature, &t.status, &t.title, &project, &t.completed); err != nil {
 				return err
 			}
-			if old, ok := tasks[id]; !ok || (old.status != progress.StatusDone && t.status == progress.StatusDone) {
-				tasks[id] = t
+			put(tasks, id, t)
+			if keep(DimProject, project) && keep(DimFeature, feature) && keep(DimTask, id) {
+				put(scoped, id, t)
 			}
 			return nil
 		})
@@ -283,10 +297,10 @@ func (s *Store) addTaskAttribution(ctx context.Context, q *InsightQuery, out *At
 		}
 	}
 	var done, tokens, cost int64
-	for _, id := range sortedKeys(tasks) {
-		t := tasks[id]
+	for _, id := range sortedKeys(scoped) {
+		t := scoped[id]
 		bounded := !q.Start.IsZero() || !q.End.IsZero()
-		if t.status != progress.StatusDone || !q.hasProject(t.project) || (bounded && (!t.completed.Valid || !q.inWindow(t.completed.Int64))) {
+		if t.status != progress.StatusDone || (bounded && (!t.completed.Valid || !q.inWindow(t.completed.Int64))) {
 			continue
 		}
 		done++

@@ -46,10 +46,11 @@ type cycleCommit struct {
 	at                           int64
 }
 
-// CycleTimes computes the commit → PR cycle of each PR in scope, oldest PR
-// first.
+// CycleTimes computes the commit → PR cycle of each PR in scope (created
+// in the window, passing the filters), oldest PR first. Filters select
+// PRs; a PR's commits are found among all stored commits.
 func (s *Store) CycleTimes(ctx context.Context, q InsightQuery) (*CycleTimes, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
 	type sess struct{ thread, project, branch string }
@@ -116,10 +117,19 @@ FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at,
 			byBranch[k] = append(byBranch[k], c)
 		}
 	}
-	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "occurred_at", q.Start, q.End)
+	// The PRs that pass the filters: pull_request rows carry the project
+	// (the line's, else the session's) and session type; thread is the
+	// session's (root session, else itself).
+	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "te.occurred_at", q.Start, q.End)
+	filter, fargs := s.filterConds(srcEvents, q.Filters, true)
+	args = append(args, fargs...)
 	var rows []PRCycle
-	err = s.queryRows(ctx, "cycle time", `SELECT fact_key, session_id, root_session_id, project, occurred_at, payload_json
-FROM telemetry_events WHERE `+where+` ORDER BY occurred_at, fact_key`, args, func(r *sql.Rows) error {
+	err = s.queryRows(ctx, "cycle time", `SELECT r.fact_key, r.session_id, r.root_session_id, r.project, r.occurred_at, r.payload_json
+FROM (SELECT te.fact_key, te.session_id, te.root_session_id, te.session_type, te.occurred_at, te.payload_json,
+        CASE WHEN te.project <> '' THEN te.project ELSE COALESCE(ps.project, '') END AS project,
+        CASE WHEN ps.session_id IS NULL THEN `+threadKeySQLOf("te")+` ELSE `+threadKeySQLOf("ps")+` END AS thread
+    FROM telemetry_events te LEFT JOIN sessions ps ON ps.session_id = te.session_id WHERE `+where+`) r
+WHERE 1 = 1`+filter+` ORDER BY r.occurred_at, r.fact_key`, args, func(r *sql.Rows) error {
 		var key, sid, root, payload string
 		var pr PRCycle
 		if err := r.Scan(&key, &sid, &root, &pr.Project, &pr.CreatedMs, &payload); err != nil {
@@ -141,9 +151,6 @@ FROM telemetry_events WHERE `+where+` ORDER BY occurred_at, fact_key`, args, fun
 			if pr.Project == "" {
 				pr.Project = x.project
 			}
-		}
-		if !q.hasProject(pr.Project) {
-			return nil
 		}
 		// Candidates: the thread's commits and the branch's (each time
 		// ordered); a commit in both counts once.

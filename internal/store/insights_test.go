@@ -80,7 +80,7 @@ func TestTopology(t *testing.T) {
 	}{
 		{"all", InsightQuery{}, Topology{Threads: 3, Rows: []ThreadTopology{threadR, threadO, threadS},
 			Totals: TopologyTotals{Sessions: 8, Subagents: 5, MaxFanOut: 3, MaxDepth: 2, Orphaned: 1, Unresolved: 1}}},
-		{"project", InsightQuery{Projects: []string{"/q"}}, Topology{Threads: 1, Rows: []ThreadTopology{threadS},
+		{"project", InsightQuery{Filters: Filters{DimProject: {"/q"}}}, Topology{Threads: 1, Rows: []ThreadTopology{threadS},
 			Totals: TopologyTotals{Sessions: 1}}},
 		{"window", InsightQuery{Start: at(time.Hour)}, Topology{Threads: 1, Rows: []ThreadTopology{threadS},
 			Totals: TopologyTotals{Sessions: 1}}},
@@ -152,7 +152,7 @@ func TestRetries(t *testing.T) {
 			{Tool: "Bash", RetryCounts: retryCounts(9, 4, 2, 4, 3, 1)},
 			{Tool: "Read", RetryCounts: retryCounts(1, 1, 0, 0, 0, 0)},
 		}}},
-		{"project", InsightQuery{Projects: []string{"/q"}}, Retries{RetryCounts: retryCounts(3, 2, 1, 1, 1, 0), ByTool: []ToolRetries{
+		{"project", InsightQuery{Filters: Filters{DimProject: {"/q"}}}, Retries{RetryCounts: retryCounts(3, 2, 1, 1, 1, 0), ByTool: []ToolRetries{
 			{Tool: "Bash", RetryCounts: retryCounts(3, 2, 1, 1, 1, 0)},
 		}}},
 		// From minute 3 the failures of c01 and c02 are not seen: c03 is a
@@ -173,7 +173,7 @@ func TestRetries(t *testing.T) {
 			})
 		}
 		t.Run("empty", func(t *testing.T) {
-			got, err := s.Retries(context.Background(), InsightQuery{Projects: []string{"/none"}})
+			got, err := s.Retries(context.Background(), InsightQuery{Filters: Filters{DimProject: {"/none"}}})
 			require.NoError(t, err)
 			assert.True(t, got.RetriesPerSuccess.IsNull())
 			assert.Equal(t, []ToolRetries{}, got.ByTool)
@@ -234,7 +234,7 @@ func TestCommands(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, *got)
 
-		got, err = s.Commands(context.Background(), InsightQuery{Projects: []string{"/q"}})
+		got, err = s.Commands(context.Background(), InsightQuery{Filters: Filters{DimProject: {"/q"}}})
 		require.NoError(t, err)
 		assert.Equal(t, CommandClassOutcome{Class: "test", Calls: 2, Passed: 1, Failed: 1, PassRate: ratioValue(1, 2)}, got.Classes[0])
 		assert.Equal(t, CommandClassOutcome{Class: "build", PassRate: ratioValue(0, 0)}, got.Classes[2])
@@ -308,7 +308,7 @@ func TestCycleTimes(t *testing.T) {
 			Rows: []PRCycle{pr5, pr6, pr7}}},
 		{"window", InsightQuery{Start: at(35 * time.Minute)}, CycleTimes{PRs: 2, WithCommit: 1, MeanMs: dur(5 * time.Minute),
 			MedianMs: dur(5 * time.Minute), Rows: []PRCycle{pr6, pr7}}},
-		{"other project", InsightQuery{Projects: []string{"/q"}}, CycleTimes{Rows: []PRCycle{}}},
+		{"other project", InsightQuery{Filters: Filters{DimProject: {"/q"}}}, CycleTimes{Rows: []PRCycle{}}},
 	}
 	forEachDriver(t, func(t *testing.T, driver string) {
 		s := openStore(t, driver)

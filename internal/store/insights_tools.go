@@ -22,18 +22,22 @@ type insightCall struct {
 	hash, class                string
 }
 
-// loadCalls reads the tool calls in scope in (session, time, id) order.
+// loadCalls reads the tool calls in scope in (session, time, id) order;
+// extra adds conditions on the call (r) and its input (i).
 func (s *Store) loadCalls(ctx context.Context, what string, q *InsightQuery, extra string) ([]insightCall, error) {
 	if err := s.needTable(ctx, "tool_inputs", "query"); err != nil {
 		return nil, err
 	}
-	where, args := windowFilter("1 = 1", nil, "t.at_ms", q.Start, q.End)
-	where, args = q.projectIn(where, args, "t.project")
+	window, args := windowFilter("1 = 1", nil, "at_ms", q.Start, q.End)
+	filter, fargs := s.filterConds(srcTools, q.Filters, false)
+	args = append(args, fargs...)
 	var out []insightCall
-	err := s.queryRows(ctx, what, `SELECT t.tool_use_id, t.session_id, t.project, t.tool_name, t.at_ms,
-    t.ended_ms IS NOT NULL, COALESCE(t.is_error, 0), COALESCE(i.input_hash, ''), COALESCE(i.command_class, '')
-FROM tool_calls t LEFT JOIN tool_inputs i ON i.tool_use_id = t.tool_use_id
-WHERE `+where+extra+` ORDER BY t.session_id, t.at_ms, t.tool_use_id`, args, func(r *sql.Rows) error {
+	err := s.queryRows(ctx, what, `SELECT r.tool_use_id, r.session_id, r.project, r.tool, r.at_ms,
+    r.ended_ms IS NOT NULL, COALESCE(r.is_error, 0), COALESCE(i.input_hash, ''), COALESCE(i.command_class, '')
+FROM (SELECT tool_use_id, session_id, project, session_type, tool_name AS tool, at_ms, ended_ms, is_error
+    FROM tool_calls WHERE `+window+`) r
+LEFT JOIN tool_inputs i ON i.tool_use_id = r.tool_use_id
+WHERE 1 = 1`+filter+extra+` ORDER BY r.session_id, r.at_ms, r.tool_use_id`, args, func(r *sql.Rows) error {
 		var c insightCall
 		var isErr int64
 		if err := r.Scan(&c.id, &c.session, &c.project, &c.tool, &c.at, &c.ended, &isErr, &c.hash, &c.class); err != nil {
@@ -79,10 +83,10 @@ type ToolRetries struct {
 
 // Retries computes retry counts of the tool calls in scope.
 func (s *Store) Retries(ctx context.Context, q InsightQuery) (*Retries, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
-	calls, err := s.loadCalls(ctx, "retries", &q, " AND t.ended_ms IS NOT NULL AND i.input_hash <> ''")
+	calls, err := s.loadCalls(ctx, "retries", &q, " AND r.ended_ms IS NOT NULL AND i.input_hash <> ''")
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +175,7 @@ type Loop struct {
 // Loops finds repeated identical tool calls. Rows are ordered by calls
 // (most first), then session, tool and hash; sessions by id.
 func (s *Store) Loops(ctx context.Context, q InsightQuery) (*Loops, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
 	if q.MinRepeats == 0 {
@@ -249,7 +253,7 @@ type CommandClassOutcome struct {
 
 // Commands counts test/lint/build/other Bash commands and their outcomes.
 func (s *Store) Commands(ctx context.Context, q InsightQuery) (*CommandOutcomes, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
 	calls, err := s.loadCalls(ctx, "commands", &q, " AND i.command_class <> ''")

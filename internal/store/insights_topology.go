@@ -69,11 +69,12 @@ type topoSession struct {
 	own                         bool // has API requests or tool calls of its own
 }
 
-// Topology returns the threads with activity in the window (any session of
-// the thread seen in it) and in the projects, the largest threads first
-// (subagents, then root id).
+// Topology returns the threads with a session that passes the filters
+// (sessions carry project and session type; see insights_filter.go) and
+// was active in the window, the largest threads first (subagents, then
+// root id). A thread in scope is described whole.
 func (s *Store) Topology(ctx context.Context, q InsightQuery) (*Topology, error) {
-	if err := q.validate(); err != nil {
+	if err := s.validateInsight(ctx, &q); err != nil {
 		return nil, err
 	}
 	sessions := map[string]*topoSession{}
@@ -91,6 +92,25 @@ func (s *Store) Topology(ctx context.Context, q InsightQuery) (*Topology, error)
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The sessions that pass the filters (nil: all); a thread is in scope
+	// when one of them was active in the window.
+	var match map[string]bool
+	if len(q.Filters) > 0 {
+		match = map[string]bool{}
+		filter, args := s.filterConds(srcEvents, q.Filters, true)
+		err = s.queryRows(ctx, "topology", "SELECT r.session_id FROM (SELECT session_id, project, session_type, "+threadKeySQL+
+			" AS thread FROM sessions) r WHERE 1 = 1"+filter, args, func(r *sql.Rows) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			match[id] = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	children := map[string]string{} // spawning tool_use id -> subagent session
 	err = s.queryRows(ctx, "topology", "SELECT tool_use_id, payload_json FROM telemetry_events WHERE "+
@@ -168,7 +188,7 @@ WHERE tool_name IN ('Task', 'Agent') AND ended_ms IS NULL ORDER BY tool_use_id`,
 		if !t.last.Valid {
 			last = first
 		}
-		if q.hasProject(t.project) && (t.first.Valid || t.last.Valid) && q.overlaps(first, last) {
+		if (match == nil || match[id]) && (t.first.Valid || t.last.Valid) && q.overlaps(first, last) {
 			inScope[t.thread] = true
 		}
 	}

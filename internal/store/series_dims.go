@@ -97,6 +97,12 @@ var usageDims = map[string]bool{
 	DimModel: true, DimModelFamily: true, DimProject: true, DimSessionType: true, DimFeature: true, DimTask: true,
 }
 
+// sessionUsageDims select or group by sessions (an attribute of the
+// session, or the sessions with a matching tool call or skill activation):
+// session_usage_buckets, usage_buckets with the session in its key, can
+// answer them with the usageDims.
+var sessionUsageDims = map[string]bool{DimAgent: true, DimHost: true, DimTool: true, DimSkill: true}
+
 func hasRowDim(src metricSource, dim string) bool {
 	for _, d := range rowDims[src] {
 		if d == dim {

@@ -144,11 +144,21 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 	needThread := q.m.distinct || contains(q.groupBy, DimFeature) || contains(q.groupBy, DimTask) ||
 		(q.m.src != srcTools && (used[DimFeature] || used[DimTask])) || q.byThread
 
+	// fast: the API rows come from usage_buckets, or from
+	// session_usage_buckets (bySession) when a dimension selects sessions.
 	fast := q.m.src == srcAPI && !s.eventsOnly && q.time != timePoint
+	bySession := false
 	for d := range used {
-		fast = fast && usageDims[d]
+		switch {
+		case usageDims[d]:
+		case sessionUsageDims[d]:
+			bySession = true
+		default:
+			fast = false
+		}
 	}
-	inner, args := s.innerRows(q, fast, needThread)
+	bySession = bySession && fast
+	inner, args := s.innerRows(q, fast, bySession, needThread)
 
 	var sel, group []string
 	switch q.time {
@@ -377,12 +387,17 @@ const rowColumns = "bucket, at_ms, model, project, session_type, session_id, thr
 
 // innerRows returns the SELECT of the metric's rows over the window with
 // rowColumns, and its arguments. fast: API metrics read usage_buckets
-// (through source, whole buckets plus partial ones) instead of requests.
-func (s *Store) innerRows(q aggQuery, fast, needThread bool) (string, []any) {
+// (through source, whole buckets plus partial ones) instead of requests;
+// bySession: session_usage_buckets, whose rows have their session.
+func (s *Store) innerRows(q aggQuery, fast, bySession, needThread bool) (string, []any) {
 	m := q.m
 	if fast {
-		src := s.source(m, q.start, q.end)
-		return "SELECT bucket, 0 AS at_ms, model, project, session_type, '' AS session_id, " +
+		src := s.usageSource(m, q.start, q.end, bySession)
+		session := "'' AS session_id"
+		if bySession {
+			session = "session_id"
+		}
+		return "SELECT bucket, 0 AS at_ms, model, project, session_type, " + session + ", " +
 			"COALESCE(" + src.member + ", '') AS thread, '' AS tool, '' AS skill, " +
 			"tokens_input, tokens_output, tokens_cache_creation, tokens_cache_read, cost_nanos" +
 			" FROM " + src.from + " WHERE " + src.where, src.args

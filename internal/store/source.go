@@ -37,14 +37,24 @@ const bucketMs = bucketSeconds * 1000
 // through the occurred_at index. Both give identical answers
 // (TestUsageBucketsMatchEvents).
 func (s *Store) source(m metricDef, start, end time.Time) rowSource {
+	return s.usageSource(m, start, end, false)
+}
+
+// usageSource is source; bySession reads session_usage_buckets instead of
+// usage_buckets, and the rows have a session_id column too.
+func (s *Store) usageSource(m metricDef, start, end time.Time, bySession bool) rowSource {
 	if m.src != srcAPI || s.eventsOnly {
 		return eventsSource(m, start, end)
+	}
+	table, cols := "usage_buckets", usageColumns
+	if bySession {
+		table, cols = "session_usage_buckets", usageColumns+", session_id"
 	}
 	startMs, endMs := start.UnixMilli(), end.UnixMilli()
 	startCut := !start.IsZero() && startMs%bucketMs != 0
 	endCut := !end.IsZero() && endMs%bucketMs != 0
 	if !startCut && !endCut {
-		src := rowSource{from: "usage_buckets", member: usageMember}
+		src := rowSource{from: table, member: usageMember}
 		src.where, src.args = bucketFilter(start, end)
 		return src
 	}
@@ -62,11 +72,11 @@ func (s *Store) source(m metricDef, start, end time.Time) rowSource {
 	var parts []string
 	var args []any
 	where, a := bucketFilter(first, last)
-	parts = append(parts, "SELECT "+usageColumns+", "+usageMember+" AS member FROM usage_buckets WHERE "+where)
+	parts = append(parts, "SELECT "+cols+", "+usageMember+" AS member FROM "+table+" WHERE "+where)
 	args = append(args, a...)
 	raw := func(from, to time.Time) {
 		w, a := windowFilter(eventIs(facts.EventAPIRequest), nil, "occurred_at", from, to)
-		parts = append(parts, "SELECT "+usageColumns+", "+sessionKey+" AS member FROM telemetry_events WHERE "+w)
+		parts = append(parts, "SELECT "+cols+", "+sessionKey+" AS member FROM telemetry_events WHERE "+w)
 		args = append(args, a...)
 	}
 	if startCut {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ccdash/otelcol-ccdash/internal/api/apibench"
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
 )
 
@@ -69,13 +71,26 @@ FROM telemetry_events WHERE event_name = 'claude_code.api_request'
 GROUP BY bucket, model, project, session_type, CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END
 ORDER BY 1, 2, 3, 4, 5`
 
+// sessionUsageFromEvents is session_usage_buckets recomputed from
+// telemetry_events.
+const sessionUsageFromEvents = `SELECT bucket, session_id, model, project, session_type,
+    CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END AS thread_id, COUNT(*),
+    ` + "CAST(SUM(tokens_input) AS BIGINT), CAST(SUM(tokens_output) AS BIGINT), CAST(SUM(tokens_cache_creation) AS BIGINT)," + `
+    CAST(SUM(tokens_cache_read) AS BIGINT), CAST(SUM(cost_nanos) AS BIGINT)
+FROM telemetry_events WHERE event_name = 'claude_code.api_request'
+GROUP BY bucket, session_id, model, project, session_type,
+    CASE WHEN root_session_id <> '' THEN root_session_id ELSE session_id END
+ORDER BY 1, 2, 3, 4, 5, 6`
+
 func queryRows(t testing.TB, s *Store, query string) string {
 	t.Helper()
 	rows, err := s.db.Query(query)
 	require.NoError(t, err)
 	defer rows.Close()
 	var b strings.Builder
-	vals := make([]any, 11)
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	vals := make([]any, len(cols))
 	for rows.Next() {
 		ptrs := make([]any, len(vals))
 		for i := range vals {
@@ -138,6 +153,8 @@ func TestUsageBucketsMatchEvents(t *testing.T) {
 			want := queryRows(t, s, usageFromEvents)
 			require.NotEmpty(t, want)
 			assert.Equal(t, want, queryRows(t, s, "SELECT * FROM usage_buckets ORDER BY 1, 2, 3, 4, 5"), stage)
+			want = queryRows(t, s, sessionUsageFromEvents)
+			assert.Equal(t, want, queryRows(t, s, "SELECT * FROM session_usage_buckets ORDER BY 1, 2, 3, 4, 5, 6"), stage)
 		}
 		for _, st := range stages {
 			for start := 0; start < len(st.facts); start += 700 {
@@ -193,10 +210,80 @@ func TestUsageBucketsMatchEvents(t *testing.T) {
 				}
 			}
 		}
+		// Filters and groups that select sessions read session_usage_buckets.
+		sessionFilters := []Filters{nil}
+		for dim, query := range map[string]string{
+			DimAgent: "SELECT MIN(agent_type) FROM sessions WHERE agent_type <> ''",
+			DimHost:  "SELECT MIN(host) FROM sessions WHERE host <> ''",
+			DimTool:  "SELECT MIN(tool_name) FROM session_tool_usage",
+			DimSkill: "SELECT MIN(" + s.skillExpr("payload_json") + ") FROM telemetry_events WHERE " +
+				eventIs(facts.EventSkillActivated),
+		} {
+			var v sql.NullString
+			require.NoError(t, s.db.QueryRow(query).Scan(&v))
+			if v.Valid && v.String != "" {
+				sessionFilters = append(sessionFilters, Filters{dim: {v.String, "no-such-value"}},
+					Filters{dim: {v.String}, DimModel: {"opus", "haiku"}})
+			}
+		}
+		require.Greater(t, len(sessionFilters), 4, "the stages have agents, hosts, tools or skills to filter on")
 		for _, w := range windows {
-			both(fmt.Sprint("overview ", w), func() (any, error) {
-				return s.Overview(ctx, OverviewQuery{Start: w[0], End: w[1]})
-			})
+			for _, f := range sessionFilters {
+				both(fmt.Sprint("overview ", f, w), func() (any, error) {
+					return s.Overview(ctx, OverviewQuery{Start: w[0], End: w[1], Filters: f})
+				})
+				for _, dim := range []string{DimAgent, DimHost, DimModel} {
+					for _, metric := range []string{MetricCostUSD, MetricSessions} {
+						both(fmt.Sprint("breakdown ", dim, metric, f, w), func() (any, error) {
+							return s.Breakdown(ctx, BreakdownQuery{Dimension: dim, Metric: metric, Filters: f, Start: w[0], End: w[1]})
+						})
+						q := SeriesQuery{Metric: metric, Period: PeriodDaily, GroupBy: []string{dim}, Filters: f, Start: w[0], End: w[1]}
+						both(fmt.Sprintf("%+v", q), func() (any, error) { return s.Series(ctx, q) })
+					}
+				}
+			}
 		}
 	})
+}
+
+// TestSessionDimsReadSessionUsage: filters and groups that select sessions
+// read session_usage_buckets (emptying it changes their answers), others
+// do not.
+func TestSessionDimsReadSessionUsage(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, DriverSQLite)
+	_, err := apibench.Generate(5000, 5000, func(fs []facts.Fact) error { return s.Write(ctx, fs) })
+	require.NoError(t, err)
+	cost := func(f Filters, groupBy string) string {
+		t.Helper()
+		q := BreakdownQuery{Dimension: groupBy, Filters: f}
+		b, err := s.Breakdown(ctx, q)
+		require.NoError(t, err)
+		out, err := json.Marshal(b.Rows)
+		require.NoError(t, err)
+		return string(out)
+	}
+	tests := []struct {
+		name      string
+		filters   Filters
+		groupBy   string
+		bySession bool
+	}{
+		{"group by model", nil, DimModel, false},
+		{"group by agent", nil, DimAgent, true},
+		{"group by host", nil, DimHost, true},
+		{"agent filter", Filters{DimAgent: {"Explore"}}, DimModel, true},
+		{"host filter", Filters{DimHost: {"host-1"}}, DimProject, true},
+		{"tool filter", Filters{DimTool: {"WebFetch"}}, DimModel, true},
+	}
+	before := make([]string, len(tests))
+	for i, tt := range tests {
+		before[i] = cost(tt.filters, tt.groupBy)
+		require.NotEqual(t, "[]", before[i], tt.name)
+	}
+	_, err = s.db.Exec("DELETE FROM session_usage_buckets")
+	require.NoError(t, err)
+	for i, tt := range tests {
+		assert.Equal(t, !tt.bySession, before[i] == cost(tt.filters, tt.groupBy), tt.name)
+	}
 }

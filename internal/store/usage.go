@@ -10,11 +10,12 @@ import (
 )
 
 // usage_buckets and session_usage_buckets (the same sums with the session in
-// the key, migration 0009) on SQLite. PostgreSQL keeps the table with statement
-// triggers that see every inserted, replaced and deleted row at once. SQLite
-// only has row triggers, and one per inserted API request cost more than the
-// rest of the request's insert, so there the triggers handle the rare cases
-// (a replaced copy, a delete) and Write adds the requests it inserted.
+// the key, migration 0009) on SQLite. PostgreSQL keeps the tables with
+// statement triggers that see every inserted, replaced and deleted row at
+// once. SQLite only has row triggers, and one per inserted API request cost
+// more than the rest of the request's insert, so there the triggers handle
+// the rare cases (a replaced copy, a delete) and Write adds the requests it
+// inserted.
 //
 // Which rows an upsert inserted follows from rowids: SQLite gives a new row
 // the largest rowid plus one, the write lock keeps other writers out, and an
@@ -34,7 +35,8 @@ type usageKey struct {
 	sessionID, model, project, stype, threadID string
 }
 
-// usageRow is a usage_buckets row, or an amount to add to one.
+// usageRow is a usage_buckets (session_usage_buckets) row, or an amount to
+// add to one.
 type usageRow struct {
 	usageKey
 	requests, in, out, cacheCreate, cacheRead, cost int64

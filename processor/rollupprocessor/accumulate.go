@@ -21,16 +21,19 @@ type batch struct {
 	// logs: the batch is fact log records (logs.go), not metrics.
 	logs    bool
 	newest  int64
-	touched map[string]struct{}
+	touched map[*window]struct{}
 	gaps    map[string]*window // windows that closed before a point for them arrived
 	out     []*window          // touched windows, in key order (finish)
 	changed bool
+	// kbuf is reused to build window keys: looking a window up with
+	// string(kbuf) does not allocate, and a backfill looks up millions.
+	kbuf []byte
 
 	late, replayed, skipped int64
 }
 
 func newBatch(p *rollupProcessor) *batch {
-	return &batch{p: p, st: p.st, horizon: p.st.Horizon, touched: map[string]struct{}{}, gaps: map[string]*window{}}
+	return &batch{p: p, st: p.st, horizon: p.st.Horizon, touched: map[*window]struct{}{}, gaps: map[string]*window{}}
 }
 
 // delta is what one point adds to its windows.
@@ -41,6 +44,8 @@ type delta struct {
 	sum     float64
 	bounds  []float64
 	buckets []uint64
+	// facts (logs mode) is added to the windows' fact counts.
+	facts int64
 }
 
 // meta is what a window copies from its metric.
@@ -223,7 +228,25 @@ func compareNumber(i int64, d float64, oi int64, od float64) int {
 }
 
 func windowKey(metric, period string, start int64, res, attrs string) string {
-	return metric + "\x00" + period + "\x00" + strconv.FormatInt(start, 10) + "\x00" + res + "\x00" + attrs
+	return string(appendWindowKey(nil, metric, period, start, res, attrs))
+}
+
+func appendWindowKey(dst []byte, metric, period string, start int64, res, attrs string) []byte {
+	dst = append(dst, metric...)
+	dst = append(dst, 0)
+	dst = append(dst, period...)
+	dst = append(dst, 0)
+	dst = strconv.AppendInt(dst, start, 10)
+	dst = append(dst, 0)
+	dst = append(dst, res...)
+	dst = append(dst, 0)
+	return append(dst, attrs...)
+}
+
+// openWindow returns the open window of a key, nil when there is none.
+func (b *batch) openWindow(metric, period string, start int64, res, attrs string) *window {
+	b.kbuf = appendWindowKey(b.kbuf[:0], metric, period, start, res, attrs)
+	return b.st.Windows[string(b.kbuf)]
 }
 
 // replay handles a point that adds nothing: the windows it belongs to are
@@ -234,9 +257,8 @@ func (b *batch) replay(md meta, res, attrs string, ts int64) {
 	b.replayed++
 	for _, period := range b.p.cfg.Periods {
 		start, _ := windowOf(period, b.p.loc, time.Unix(0, ts))
-		key := windowKey(md.name, period, start.UnixMilli(), res, attrs)
-		if _, ok := b.st.Windows[key]; ok {
-			b.touched[key] = struct{}{}
+		if w := b.openWindow(md.name, period, start.UnixMilli(), res, attrs); w != nil {
+			b.touched[w] = struct{}{}
 		}
 	}
 }
@@ -249,8 +271,7 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 	late := false
 	for _, period := range b.p.cfg.Periods {
 		start, end := windowOf(period, b.p.loc, time.Unix(0, ts))
-		key := windowKey(md.name, period, start.UnixMilli(), res, attrs)
-		w := b.st.Windows[key]
+		w := b.openWindow(md.name, period, start.UnixMilli(), res, attrs)
 		if w == nil {
 			w = &window{
 				Metric: md.name, Unit: md.unit, Description: md.desc, Histogram: md.histogram, Monotonic: md.monotonic,
@@ -260,13 +281,13 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 			if b.closed(end) {
 				late = true
 				w.Observed = ts
-				b.gaps[key] = w
+				b.gaps[string(b.kbuf)] = w
 				continue
 			}
 			if md.histogram {
 				w.Buckets = make([]uint64, len(d.buckets))
 			}
-			b.st.Windows[key] = w
+			b.st.putWindow(string(b.kbuf), w)
 			b.opened(md.name, period, start, end)
 		}
 		if md.histogram {
@@ -284,9 +305,10 @@ func (b *batch) add(md meta, res, attrs string, ts int64, d delta) {
 			w.Value += d.d
 			w.Double = w.Double || md.dbl
 		}
+		w.Facts += d.facts
 		w.Observed = max(w.Observed, ts)
 		b.st.markWindow(w)
-		b.touched[key] = struct{}{}
+		b.touched[w] = struct{}{}
 	}
 	if late {
 		b.late++
@@ -338,20 +360,19 @@ func (b *batch) sinceOf(metric, period string) (int64, bool) {
 // watermark and drops the windows that closed.
 func (b *batch) finish() {
 	for k := range b.st.Pending {
-		if _, open := b.st.Windows[k]; open {
-			b.touched[k] = struct{}{}
+		if w, open := b.st.Windows[k]; open {
+			b.touched[w] = struct{}{}
 		}
 	}
-	keys := make([]string, 0, len(b.touched))
-	for k := range b.touched {
-		keys = append(keys, k)
+	b.out = make([]*window, 0, len(b.touched))
+	for w := range b.touched {
+		b.out = append(b.out, w)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		b.out = append(b.out, b.st.Windows[k])
+	slices.SortFunc(b.out, func(x, y *window) int { return cmp.Compare(x.key, y.key) })
+	for _, w := range b.out {
 		// Until the caller reports delivery (delivered).
-		if !b.st.Pending[k] {
-			b.st.Pending[k] = true
+		if !b.st.Pending[w.key] {
+			b.st.Pending[w.key] = true
 			b.changed = true
 		}
 	}
@@ -367,28 +388,37 @@ func (b *batch) finish() {
 		b.st.CompleteAfter = b.st.Watermark
 		b.changed = true
 	}
+	if b.st.swept == b.st.Horizon {
+		// Nothing closed since the last sweep: a window kept open only
+		// because it was pending is closed by delivered.
+		return
+	}
 	for k, w := range b.st.Windows {
-		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
-			delete(b.st.Windows, k)
-			b.st.markWindow(w)
+		if b.windowClosed(w) && !b.st.Pending[k] {
+			b.st.dropWindow(k, w)
 			b.changed = true
 		}
 	}
 	if b.logs {
 		b.dropClosedFacts()
 	}
+	b.st.swept = b.st.Horizon
+}
+
+// windowClosed reports whether an open window has closed on the horizon.
+func (b *batch) windowClosed(w *window) bool {
+	return w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon
 }
 
 // delivered records that the batch's windows reached the next consumer,
 // and closes the ones that were only kept open for that.
+// Every other closed window was dropped by finish (the sweep skips only
+// pending windows, and every open pending window is in b.out).
 func (b *batch) delivered() {
 	for _, w := range b.out {
-		delete(b.st.Pending, windowKey(w.Metric, w.Period, w.Start, w.Resource, w.Attributes))
-	}
-	for k, w := range b.st.Windows {
-		if w.End*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon && !b.st.Pending[k] {
-			delete(b.st.Windows, k)
-			b.st.markWindow(w)
+		delete(b.st.Pending, w.key)
+		if b.windowClosed(w) && b.st.Windows[w.key] == w {
+			b.st.dropWindow(w.key, w)
 		}
 	}
 }

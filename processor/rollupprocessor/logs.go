@@ -159,8 +159,26 @@ func (b *batch) record(w *window, gap bool) rolluplog.Record {
 }
 
 // stringAttrs renders canonical attributes as strings (logs-mode windows
-// only have string attributes).
+// only have string attributes). There are few attribute sets and every
+// batch emits hundreds of windows, so the parsed maps are cached; callers
+// must not modify them (rolluplog.Encode only reads).
 func stringAttrs(s string) map[string]string {
+	attrsCache.Lock()
+	out, ok := attrsCache.parsed[s]
+	attrsCache.Unlock()
+	if ok {
+		return out
+	}
+	out = parseStringAttrs(s)
+	attrsCache.Lock()
+	if len(attrsCache.parsed) < 1<<16 {
+		attrsCache.parsed[s] = out
+	}
+	attrsCache.Unlock()
+	return out
+}
+
+func parseStringAttrs(s string) map[string]string {
 	m := plog.NewLogRecord().Attributes()
 	out := map[string]string{}
 	if err := putCanonical(m, s); err != nil {

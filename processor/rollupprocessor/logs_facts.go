@@ -34,10 +34,16 @@ const (
 // its kept copy, merged by the store's rules (internal/store rows.go
 // dedupRank, merge.go mergeTool), so a window holds exactly the facts the
 // store's tables hold for it.
+//
+// Fields are ordered (and Kind and Res narrow) so an entry fits the 128-byte
+// size class: a backfill holds one per API response and tool call of the
+// whole history.
 type factEntry struct {
-	Kind int   `json:"k"`
-	Res  int   `json:"r"` // index into state.Resources
-	At   int64 `json:"t"` // unix ms the fact counts at
+	Kind  int8  `json:"k"`
+	Side  bool  `json:"s,omitempty"` // a sidechain copy
+	Error bool  `json:"e,omitempty"`
+	Res   int32 `json:"r"` // index into state.Resources
+	At    int64 `json:"t"` // unix ms the fact counts at
 	// Until (unix ms) is the end of the longest window containing At: the
 	// entry is dropped when that window closes.
 	Until  int64    `json:"x"`
@@ -45,11 +51,9 @@ type factEntry struct {
 	Model  string   `json:"mo,omitempty"`
 	Usage  [4]int64 `json:"u,omitzero"`   // by tokenTypes
 	Cost   int64    `json:"c,omitempty"`  // 1e-9 USD
-	Side   bool     `json:"s,omitempty"`  // a sidechain copy
 	Start  int64    `json:"st,omitempty"` // tool_use time (unix ms), 0: not seen
 	End    int64    `json:"en,omitempty"` // tool_result time (unix ms), 0: not seen
 	Tool   string   `json:"tl,omitempty"`
-	Error  bool     `json:"e,omitempty"`
 }
 
 // item is one window contribution of a fact.
@@ -64,8 +68,12 @@ type item struct {
 // processor instances, hence its own lock.
 var attrsCache = struct {
 	sync.Mutex
-	m map[string]string
-}{m: map[string]string{}}
+	m      map[string]string
+	models map[string]*[len(tokenTypes) + 1]string
+	tools  map[toolAttrsKey]string
+	parsed map[string]map[string]string // stringAttrs (logs.go)
+}{m: map[string]string{}, models: map[string]*[len(tokenTypes) + 1]string{}, tools: map[toolAttrsKey]string{},
+	parsed: map[string]map[string]string{}}
 
 func attrsJSON(kv ...string) string {
 	key := strings.Join(kv, "\x00")
@@ -81,6 +89,56 @@ func attrsJSON(kv ...string) string {
 	return s
 }
 
+// modelAttrs are the attribute sets of an API request's items: model and
+// type for each token type, then model alone (cost). Cached by model, so
+// the hot path neither joins nor renders.
+func modelAttrs(model string) *[len(tokenTypes) + 1]string {
+	attrsCache.Lock()
+	a, ok := attrsCache.models[model]
+	attrsCache.Unlock()
+	if ok {
+		return a
+	}
+	a = new([len(tokenTypes) + 1]string)
+	for i, typ := range tokenTypes {
+		a[i] = attrsJSON("model", model, "type", typ)
+	}
+	a[len(tokenTypes)] = attrsJSON("model", model)
+	attrsCache.Lock()
+	if len(attrsCache.models) < 1<<12 {
+		attrsCache.models[model] = a
+	}
+	attrsCache.Unlock()
+	return a
+}
+
+// toolAttrs is the attribute set of a tool call's item.
+func toolAttrs(tool string, isErr bool) string {
+	k := toolAttrsKey{tool, isErr}
+	attrsCache.Lock()
+	s, ok := attrsCache.tools[k]
+	attrsCache.Unlock()
+	if ok {
+		return s
+	}
+	status := "success"
+	if isErr {
+		status = "error"
+	}
+	s = attrsJSON("status", status, "tool", tool)
+	attrsCache.Lock()
+	if len(attrsCache.tools) < 1<<14 {
+		attrsCache.tools[k] = s
+	}
+	attrsCache.Unlock()
+	return s
+}
+
+type toolAttrsKey struct {
+	tool  string
+	isErr bool
+}
+
 func renderAttrs(kv []string) string {
 	m := make(map[string]string, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -91,33 +149,36 @@ func renderAttrs(kv []string) string {
 }
 
 // items lists what the entry adds to the windows of At, in a fixed order
-// per kind.
-func (e *factEntry) items() []item {
+// per kind: the first n of out (an array, so the hot path allocates none).
+func (e *factEntry) items() (out [maxItems]item, n int) {
 	if e == nil {
-		return nil
+		return out, 0
 	}
 	switch e.Kind {
 	case factAPI:
-		out := make([]item, 0, 5)
-		for i, typ := range tokenTypes {
-			out = append(out, item{metaTokens, attrsJSON("model", e.Model, "type", typ), e.Usage[i]})
+		a := modelAttrs(e.Model)
+		for i := range tokenTypes {
+			out[i] = item{metaTokens, a[i], e.Usage[i]}
 		}
-		return append(out, item{metaCost, attrsJSON("model", e.Model), e.Cost})
+		out[len(tokenTypes)] = item{metaCost, a[len(tokenTypes)], e.Cost}
+		return out, maxItems
 	case factTool:
-		status := "success"
-		if e.Error {
-			status = "error"
-		}
-		return []item{{metaTools, attrsJSON("status", status, "tool", e.Tool), 1}}
+		out[0] = item{metaTools, toolAttrs(e.Tool, e.Error), 1}
+		return out, 1
 	case factCount:
 		md := metaCommits
 		if e.Metric == metaPRs.name {
 			md = metaPRs
 		}
-		return []item{{md, "{}", 1}}
+		out[0] = item{md, "{}", 1}
+		return out, 1
 	}
-	return nil
+	return out, 0
 }
+
+// maxItems is the most items a fact has (an API request: four token types
+// and the cost).
+const maxItems = len(tokenTypes) + 1
 
 // apiRank orders copies of one API response as the store does
 // (dedupRank): the non-sidechain copy, then the larger token total, the
@@ -186,33 +247,31 @@ func (b *batch) fact(res int, f *facts.Fact) {
 		b.replayed++
 		b.touch(old)
 		if next != *old {
-			b.st.Facts[key] = &next
-			b.st.markFact(&next)
+			b.st.putFact(key, old, &next)
 			b.changed = true
 		}
 		return
 	}
 	next.Until = b.until(next.At)
 	b.changed = true
-	oi, ni := old.items(), next.items()
+	oa, on := old.items()
+	na, nn := next.items()
+	oi, ni := oa[:on], na[:nn]
 	for i := range ni {
 		if old != nil && i < len(oi) && oi[i] == ni[i] && old.At == next.At && old.Res == next.Res {
-			b.touchItem(ni[i], next.Res, next.At) // unchanged part of a changed fact
+			b.touchItem(ni[i], int(next.Res), next.At) // unchanged part of a changed fact
 			continue
 		}
 		if old != nil && i < len(oi) {
-			b.addItem(oi[i], old.Res, old.At, -1)
+			b.addItem(oi[i], int(old.Res), old.At, -1)
 		}
-		b.addItem(ni[i], next.Res, next.At, 1)
+		b.addItem(ni[i], int(next.Res), next.At, 1)
 	}
-	if old != nil {
-		b.st.markFact(old)
-	}
-	b.st.markFact(&next)
-	if next.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
-		delete(b.st.Facts, key) // every window of it has closed
-	} else {
-		b.st.Facts[key] = &next
+	switch {
+	case next.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) > b.st.Horizon:
+		b.st.putFact(key, old, &next)
+	case old != nil:
+		b.st.dropFact(key, old) // every window of it has closed
 	}
 }
 
@@ -221,14 +280,14 @@ func (b *batch) fact(res int, f *facts.Fact) {
 func merge(old *factEntry, f *facts.Fact, res int, at int64) (next factEntry, counts bool) {
 	switch f.Event {
 	case facts.EventAPIRequest:
-		c := factEntry{Kind: factAPI, Res: res, At: at, Model: f.Model, Cost: f.CostNanos, Side: f.IsSidechain,
+		c := factEntry{Kind: factAPI, Res: int32(res), At: at, Model: f.Model, Cost: f.CostNanos, Side: f.IsSidechain,
 			Usage: [4]int64{f.Usage.Input, f.Usage.Output, f.Usage.CacheRead, f.Usage.CacheCreation()}}
 		if old != nil && !rankGreater(apiRank(&c), apiRank(old)) {
 			return *old, false
 		}
 		return c, true
 	case facts.EventToolUse, facts.EventToolResult:
-		n := factEntry{Kind: factTool, Res: res}
+		n := factEntry{Kind: factTool, Res: int32(res)}
 		if old != nil {
 			n = *old
 		}
@@ -256,7 +315,7 @@ func merge(old *factEntry, f *facts.Fact, res int, at int64) (next factEntry, co
 		if f.Event == facts.EventPullRequest {
 			metric = metaPRs.name
 		}
-		c := factEntry{Kind: factCount, Res: res, At: at, Metric: metric}
+		c := factEntry{Kind: factCount, Res: int32(res), At: at, Metric: metric}
 		if old != nil && old.At == at {
 			return *old, false
 		}
@@ -278,14 +337,7 @@ func (b *batch) addItem(it item, res int, at int64, sign int64) {
 	if b.p.selected != nil && !b.p.selected[it.md.name] {
 		return
 	}
-	d := delta{i: sign * it.v}
-	b.add(it.md, b.st.Resources[res], it.attrs, at*int64(time.Millisecond), d)
-	for _, period := range b.p.cfg.Periods {
-		start, _ := windowOf(period, b.p.loc, time.UnixMilli(at))
-		if w := b.st.Windows[windowKey(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs)]; w != nil {
-			w.Facts += sign
-		}
-	}
+	b.add(it.md, b.st.Resources[res], it.attrs, at*int64(time.Millisecond), delta{i: sign * it.v, facts: sign})
 }
 
 // touch re-sends the open windows of a counted fact.
@@ -293,8 +345,9 @@ func (b *batch) touch(e *factEntry) {
 	if e == nil {
 		return
 	}
-	for _, it := range e.items() {
-		b.touchItem(it, e.Res, e.At)
+	its, n := e.items()
+	for _, it := range its[:n] {
+		b.touchItem(it, int(e.Res), e.At)
 	}
 }
 
@@ -304,9 +357,8 @@ func (b *batch) touchItem(it item, res int, at int64) {
 	}
 	for _, period := range b.p.cfg.Periods {
 		start, _ := windowOf(period, b.p.loc, time.UnixMilli(at))
-		key := windowKey(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs)
-		if _, ok := b.st.Windows[key]; ok {
-			b.touched[key] = struct{}{}
+		if w := b.openWindow(it.md.name, period, start.UnixMilli(), b.st.Resources[res], it.attrs); w != nil {
+			b.touched[w] = struct{}{}
 		}
 	}
 }
@@ -349,8 +401,7 @@ func (b *batch) holding() bool {
 func (b *batch) dropClosedFacts() {
 	for k, e := range b.st.Facts {
 		if e.Until*int64(time.Millisecond)+int64(b.p.cfg.CloseAfter) <= b.st.Horizon {
-			delete(b.st.Facts, k)
-			b.st.markFact(e)
+			b.st.dropFact(k, e)
 			b.changed = true
 		}
 	}

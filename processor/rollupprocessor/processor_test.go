@@ -365,3 +365,45 @@ func TestUndeliveredWindowsAreSentAgain(t *testing.T) {
 	require.NoError(t, p.ConsumeMetrics(context.Background(), sums(delta, pt{time.Time{}, at(12, 40), 1, "a"})))
 	assert.Equal(t, map[string]int64{"hourly 2026-11-23T12:00:00Z a": 2}, totals(sink))
 }
+
+// failTimes fails the first n deliveries, then passes batches to the sink.
+type failTimes struct {
+	*consumertest.MetricsSink
+	n int
+}
+
+func (f *failTimes) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	if f.n > 0 {
+		f.n--
+		return errors.New("database down")
+	}
+	return f.MetricsSink.ConsumeMetrics(ctx, md)
+}
+
+// TestPendingWindowClosesOnDelivery: a window kept open past close_after
+// only because its total was not delivered closes once it is, also when the
+// horizon has not moved since the last batch (batches then skip the scan
+// for closed windows): a replay for it afterwards re-sends nothing.
+func TestPendingWindowClosesOnDelivery(t *testing.T) {
+	cfg := defaultCfg()
+	cfg.Periods = []string{PeriodHourly}
+	sink := new(consumertest.MetricsSink)
+	p, err := newRollupProcessor(processortest.NewNopSettings(metadata.Type), cfg, &failTimes{MetricsSink: sink, n: 2})
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+
+	ctx := context.Background()
+	delta := pmetric.AggregationTemporalityDelta
+	require.Error(t, p.ConsumeMetrics(ctx, sums(delta, pt{time.Time{}, at(10, 0), 5, "a"})))
+	// The horizon moves to 12:30: 10:00 has closed but stays open, pending.
+	require.Error(t, p.ConsumeMetrics(ctx, sums(delta, pt{time.Time{}, at(12, 30), 1, "a"})))
+	// An older point: the horizon stays put; the delivery closes 10:00.
+	require.NoError(t, p.ConsumeMetrics(ctx, sums(delta, pt{time.Time{}, at(12, 20), 1, "b"})))
+	assert.Equal(t, map[string]int64{"hourly 2026-11-23T10:00:00Z a": 5, "hourly 2026-11-23T12:00:00Z a": 1,
+		"hourly 2026-11-23T12:00:00Z b": 1}, totals(sink))
+
+	sink.Reset()
+	require.NoError(t, p.ConsumeMetrics(ctx, sums(delta, pt{time.Time{}, at(10, 30), 1, "a"}))) // a replay of stream a
+	assert.Empty(t, totals(sink), "the 10:00 window has closed")
+}

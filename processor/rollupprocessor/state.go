@@ -14,29 +14,39 @@ import (
 )
 
 // stateKey is the storage key of the state's core (everything but windows
-// and facts); shardPrefix+<day> hold the windows starting and the facts
-// counted on one UTC day (unix days). One save is one storage Batch — one
+// and facts); hourPrefix+<hour> hold the windows starting and the facts
+// counted in one UTC hour (unix hours). One save is one storage Batch — one
 // transaction in file_storage — so windows and high-water marks are always
 // persisted together: a restart never sees a window total without the marks
 // that say which points it already holds (or the reverse), which is what
-// makes a replay after a restart count nothing twice. Sharding by day keeps
-// a save proportional to what the batch changed: a backfill holds the whole
+// makes a replay after a restart count nothing twice. Sharding keeps a save
+// proportional to what the batch changed: a backfill holds the whole
 // history open, and rewriting it all after every batch made the backfill
-// quadratic.
+// quadratic. Hours rather than days: a batch of one transcript touches a
+// few hours, and re-encoding whole days (thousands of facts each) after
+// every batch was most of the processor's cost in a backfill.
+//
+// shardPrefix+<day> are the day shards of version-1 states: load reads
+// them, and the next save moves their contents to hour shards and deletes
+// them.
 const (
 	stateKey    = "rollup_state"
 	shardPrefix = "rollup_shard_"
+	hourPrefix  = "rollup_hour_"
 )
 
 // stateVersion is bumped when the persisted layout changes incompatibly.
-const stateVersion = 1
+// Version 2 keeps windows and facts in hour shards; this build reads
+// version 1 (day shards) too. A version-1 build refuses a version-2 state
+// rather than silently missing its shards.
+const stateVersion = 2
 
 // state is everything the processor remembers.
 type state struct {
 	Version int `json:"version"`
 	// Streams are the high-water marks of the input streams, by streamKey.
 	Streams map[string]*stream `json:"streams"`
-	// Windows are the open windows, by windowKey. Persisted in the day
+	// Windows are the open windows, by windowKey. Persisted in the hour
 	// shards (states written before shards hold them here).
 	Windows map[string]*window `json:"windows,omitempty"`
 	// Since is, per metric and period, where complete coverage begins: the
@@ -78,38 +88,103 @@ type state struct {
 	// begins after the windows containing it. Zero: not yet known.
 	CompleteAfter int64 `json:"complete_after,omitempty"`
 
-	// Shards lists the day shards in storage.
-	Shards []int64 `json:"shards,omitempty"`
-	// shards: the day shards in storage; dirty: the ones whose windows or
-	// facts changed since the last save.
-	shards, dirty map[int64]bool
+	// Shards lists the day shards of a version-1 state (deleted by the next
+	// save); HourShards the hour shards in storage.
+	Shards     []int64 `json:"shards,omitempty"`
+	HourShards []int64 `json:"hour_shards,omitempty"`
+
+	// hours indexes Windows and Facts by shard, so a save encodes the
+	// changed shards without scanning the whole state; present: the hour
+	// shards in storage; dirty: the ones whose windows or facts changed
+	// since the last save; legacyDays: version-1 day shards still in
+	// storage.
+	hours          map[int64]*shardIndex
+	present, dirty map[int64]bool
+	legacyDays     []int64
+	// swept is the horizon closed windows and facts were last dropped on:
+	// until the horizon moves (it stays put during a backfill) nothing new
+	// can close, so batches skip the scan over the whole state.
+	swept int64
 }
 
-// shardData is one day shard's value.
+// shardIndex is one hour's windows and facts.
+type shardIndex struct {
+	windows map[string]*window
+	facts   map[string]*factEntry
+}
+
+// shardData is one shard's value.
 type shardData struct {
 	Windows map[string]*window    `json:"windows,omitempty"`
 	Facts   map[string]*factEntry `json:"facts,omitempty"`
 }
 
-const msPerDay = 24 * 60 * 60 * 1000
+const msPerHour = 60 * 60 * 1000
 
-func dayOf(ms int64) int64 {
+// hourOf is the unix hour of a unix ms (floored).
+func hourOf(ms int64) int64 {
 	if ms < 0 {
-		return (ms+1)/msPerDay - 1
+		return (ms+1)/msPerHour - 1
 	}
-	return ms / msPerDay
+	return ms / msPerHour
 }
 
-// markWindow and markFact record that a window or fact entry changed (was
-// created, modified or dropped), so its shard is written by the next save.
-func (st *state) markWindow(w *window) { st.dirty[dayOf(w.Start)] = true }
+func (st *state) shard(h int64) *shardIndex {
+	s := st.hours[h]
+	if s == nil {
+		s = &shardIndex{windows: map[string]*window{}, facts: map[string]*factEntry{}}
+		st.hours[h] = s
+	}
+	return s
+}
 
-func (st *state) markFact(e *factEntry) { st.dirty[dayOf(e.At)] = true }
+// putWindow adds an open window; dropWindow removes one.
+func (st *state) putWindow(k string, w *window) {
+	w.key = k
+	st.Windows[k] = w
+	h := hourOf(w.Start)
+	st.shard(h).windows[k] = w
+	st.dirty[h] = true
+}
+
+func (st *state) dropWindow(k string, w *window) {
+	delete(st.Windows, k)
+	h := hourOf(w.Start)
+	if s := st.hours[h]; s != nil {
+		delete(s.windows, k)
+	}
+	st.dirty[h] = true
+}
+
+// putFact sets a fact key's entry (old: the entry it replaces, or nil);
+// dropFact removes it.
+func (st *state) putFact(k string, old, e *factEntry) {
+	if old != nil && hourOf(old.At) != hourOf(e.At) {
+		st.dropFact(k, old)
+	}
+	st.Facts[k] = e
+	h := hourOf(e.At)
+	st.shard(h).facts[k] = e
+	st.dirty[h] = true
+}
+
+func (st *state) dropFact(k string, e *factEntry) {
+	delete(st.Facts, k)
+	h := hourOf(e.At)
+	if s := st.hours[h]; s != nil && s.facts[k] == e {
+		delete(s.facts, k)
+	}
+	st.dirty[h] = true
+}
+
+// markWindow records that a window changed in place, so its shard is
+// written by the next save.
+func (st *state) markWindow(w *window) { st.dirty[hourOf(w.Start)] = true }
 
 func newState() *state {
 	return &state{Version: stateVersion, Streams: map[string]*stream{}, Windows: map[string]*window{}, Since: map[string]int64{},
 		Pending: map[string]bool{}, Facts: map[string]*factEntry{}, Holds: map[string]int64{},
-		shards: map[int64]bool{}, dirty: map[int64]bool{}}
+		hours: map[int64]*shardIndex{}, present: map[int64]bool{}, dirty: map[int64]bool{}}
 }
 
 // stream is the high-water mark of one input stream (resource, scope,
@@ -144,6 +219,9 @@ type window struct {
 	Attributes string `json:"attributes"`
 	// Observed is the newest point timestamp counted in the window (ns).
 	Observed int64 `json:"observed"`
+	// key is the window's windowKey (set when it is stored).
+	key string
+
 	// Facts (logs mode) is the number of facts counted in the window. A
 	// window whose facts all moved to another window (a kept copy with a
 	// later time) is empty, and is removed downstream rather than stored
@@ -215,14 +293,12 @@ func load(ctx context.Context, client storage.Client) (*state, error) {
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("rollup: decode state: %w", err)
 	}
-	if st.Version != stateVersion {
-		return nil, fmt.Errorf("rollup: state version %d, this build reads %d", st.Version, stateVersion)
+	if st.Version != stateVersion && st.Version != 1 {
+		return nil, fmt.Errorf("rollup: state version %d, this build reads 1 and %d", st.Version, stateVersion)
 	}
+	st.Version = stateVersion
 	if st.Streams == nil {
 		st.Streams = map[string]*stream{}
-	}
-	if st.Windows == nil {
-		st.Windows = map[string]*window{}
 	}
 	if st.Since == nil {
 		st.Since = map[string]int64{}
@@ -230,84 +306,91 @@ func load(ctx context.Context, client storage.Client) (*state, error) {
 	if st.Pending == nil {
 		st.Pending = map[string]bool{}
 	}
-	if st.Facts == nil {
-		st.Facts = map[string]*factEntry{}
-	}
 	if st.Holds == nil {
 		st.Holds = map[string]int64{}
 	}
 	if st.Horizon == 0 {
 		st.Horizon = st.Watermark
 	}
-	st.shards, st.dirty = map[int64]bool{}, map[int64]bool{}
-	for _, w := range st.Windows {
-		st.markWindow(w) // an unsharded state: the next save moves them
+	st.hours, st.present, st.dirty = map[int64]*shardIndex{}, map[int64]bool{}, map[int64]bool{}
+	// Windows and facts of an unsharded or day-sharded state: the next save
+	// moves them to hour shards (putWindow and putFact mark them dirty).
+	windows, facts := st.Windows, st.Facts
+	st.Windows, st.Facts = map[string]*window{}, map[string]*factEntry{}
+	for k, w := range windows {
+		st.putWindow(k, w)
 	}
-	for _, id := range st.Shards {
-		st.shards[id] = true
-		b, err := client.Get(ctx, shardKey(id))
-		if err != nil {
-			return nil, fmt.Errorf("rollup: read state: %w", err)
-		}
-		var sd shardData
-		if err := json.Unmarshal(b, &sd); err != nil {
-			return nil, fmt.Errorf("rollup: decode state shard %d: %w", id, err)
-		}
-		for k, w := range sd.Windows {
-			st.Windows[k] = w
-		}
-		for k, e := range sd.Facts {
-			st.Facts[k] = e
+	for k, e := range facts {
+		st.putFact(k, nil, e)
+	}
+	st.legacyDays, st.Shards = st.Shards, nil
+	for _, id := range st.legacyDays {
+		if err := loadShard(ctx, client, shardKey(id), st); err != nil {
+			return nil, err
 		}
 	}
+	migrate := st.dirty
+	st.dirty = map[int64]bool{}
+	for _, h := range st.HourShards {
+		if err := loadShard(ctx, client, hourKey(h), st); err != nil {
+			return nil, err
+		}
+		st.present[h] = true
+	}
+	// Hour shards are stored as they are: only migrated contents are dirty.
+	st.dirty = migrate
 	return st, nil
+}
+
+func loadShard(ctx context.Context, client storage.Client, key string, st *state) error {
+	b, err := client.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("rollup: read state: %w", err)
+	}
+	var sd shardData
+	if err := json.Unmarshal(b, &sd); err != nil {
+		return fmt.Errorf("rollup: decode state shard %s: %w", key, err)
+	}
+	for k, w := range sd.Windows {
+		st.putWindow(k, w)
+	}
+	for k, e := range sd.Facts {
+		st.putFact(k, nil, e)
+	}
+	return nil
 }
 
 func shardKey(day int64) string { return shardPrefix + strconv.FormatInt(day, 10) }
 
-// save writes the core and the changed day shards in one storage Batch
-// (one transaction).
+func hourKey(hour int64) string { return hourPrefix + strconv.FormatInt(hour, 10) }
+
+// save writes the core and the changed hour shards in one storage Batch
+// (one transaction), and deletes the day shards of a version-1 state.
 func save(ctx context.Context, client storage.Client, st *state) error {
-	shards := map[int64]*shardData{}
-	for id := range st.dirty {
-		shards[id] = &shardData{}
-	}
-	for k, w := range st.Windows {
-		if sd := shards[dayOf(w.Start)]; sd != nil {
-			if sd.Windows == nil {
-				sd.Windows = map[string]*window{}
-			}
-			sd.Windows[k] = w
-		}
-	}
-	for k, e := range st.Facts {
-		if sd := shards[dayOf(e.At)]; sd != nil {
-			if sd.Facts == nil {
-				sd.Facts = map[string]*factEntry{}
-			}
-			sd.Facts[k] = e
-		}
-	}
-	present := maps.Clone(st.shards)
-	ops := make([]*storage.Operation, 0, len(shards)+1)
-	for id, sd := range shards {
-		if len(sd.Windows) == 0 && len(sd.Facts) == 0 {
-			if present[id] {
-				ops = append(ops, storage.DeleteOperation(shardKey(id)))
-				delete(present, id)
+	present := maps.Clone(st.present)
+	ops := make([]*storage.Operation, 0, len(st.dirty)+len(st.legacyDays)+1)
+	for h := range st.dirty {
+		s := st.hours[h]
+		if s == nil || (len(s.windows) == 0 && len(s.facts) == 0) {
+			if present[h] {
+				ops = append(ops, storage.DeleteOperation(hourKey(h)))
+				delete(present, h)
 			}
 			continue
 		}
-		b, err := json.Marshal(sd)
+		b, err := json.Marshal(&shardData{Windows: s.windows, Facts: s.facts})
 		if err != nil {
 			return fmt.Errorf("rollup: encode state: %w", err)
 		}
-		ops = append(ops, storage.SetOperation(shardKey(id), b))
-		present[id] = true
+		ops = append(ops, storage.SetOperation(hourKey(h), b))
+		present[h] = true
+	}
+	for _, id := range st.legacyDays {
+		ops = append(ops, storage.DeleteOperation(shardKey(id)))
 	}
 	core := *st
-	core.Windows, core.Facts = nil, nil
-	core.Shards = slices.Sorted(maps.Keys(present))
+	core.Windows, core.Facts, core.Shards = nil, nil, nil
+	core.HourShards = slices.Sorted(maps.Keys(present))
 	b, err := json.Marshal(&core)
 	if err != nil {
 		return fmt.Errorf("rollup: encode state: %w", err)
@@ -316,6 +399,11 @@ func save(ctx context.Context, client storage.Client, st *state) error {
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("rollup: save state: %w", err)
 	}
-	st.shards, st.dirty, st.Shards = present, map[int64]bool{}, core.Shards
+	for h := range st.dirty {
+		if s := st.hours[h]; s != nil && len(s.windows) == 0 && len(s.facts) == 0 {
+			delete(st.hours, h)
+		}
+	}
+	st.present, st.dirty, st.HourShards, st.legacyDays = present, map[int64]bool{}, core.HourShards, nil
 	return nil
 }
