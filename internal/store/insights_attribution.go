@@ -93,7 +93,7 @@ func (s *Store) Attribution(ctx context.Context, q InsightQuery) (*Attribution, 
 	// Usage per session: the API requests of the window that pass the
 	// filters, read as every API-request metric reads them (innerRows).
 	inner, args := s.innerRows(aggQuery{m: metricDefs[MetricCostUSD], start: q.Start, end: q.End}, false, false, true)
-	filter, fargs := s.filterConds(srcAPI, q.Filters, true)
+	filter, fargs := s.filterConds(q.Filters, true, rowDimsOf(srcAPI))
 	args = append(args, fargs...)
 	err = s.queryRows(ctx, "attribution", `SELECT r.session_id,
     `+sumOf(rowValue[MetricTokensTotal])+`, `+sumOf(rowValue[MetricCostUSD])+`

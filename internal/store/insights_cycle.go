@@ -121,7 +121,7 @@ FROM telemetry_events WHERE `+eventIs(facts.EventCommit)+` ORDER BY occurred_at,
 	// (the line's, else the session's) and session type; thread is the
 	// session's (root session, else itself).
 	where, args := windowFilter(eventIs(facts.EventPullRequest), nil, "te.occurred_at", q.Start, q.End)
-	filter, fargs := s.filterConds(srcEvents, q.Filters, true)
+	filter, fargs := s.filterConds(q.Filters, true, rowDimsOf(srcEvents))
 	args = append(args, fargs...)
 	var rows []PRCycle
 	err = s.queryRows(ctx, "cycle time", `SELECT r.fact_key, r.session_id, r.root_session_id, r.project, r.occurred_at, r.payload_json

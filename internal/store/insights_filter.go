@@ -39,10 +39,10 @@ func (s *Store) checkFilters(ctx context.Context, f Filters) error {
 
 // filterConds returns the conditions (AND-ed, each starting with " AND ")
 // and their arguments that keep the rows of a row set aliased "r" passing
-// f, by the rules aggregate applies (series_rows.go): r holds rows of src's
-// kind with session_id and the rowColumns of the dimensions src carries,
-// and thread when hasThread.
-func (s *Store) filterConds(src metricSource, f Filters, hasThread bool) (string, []any) {
+// f. r holds rows with session_id, the rowColumns of the dimensions
+// carries reports, and thread when hasThread. It is the one place the
+// filter rules live: aggregate (series_rows.go) and the insights use it.
+func (s *Store) filterConds(f Filters, hasThread bool, carries func(dim string) bool) (string, []any) {
 	var where string
 	var args []any
 	for _, d := range sortedKeys(f) {
@@ -54,14 +54,18 @@ func (s *Store) filterConds(src metricSource, f Filters, hasThread bool) (string
 		case (d == DimFeature || d == DimTask) && !hasThread:
 			cond, lists = "r.session_id IN ("+threadSessions(d, in)+")", 2
 		case d == DimFeature || d == DimTask:
+			// EXISTS-like: a thread linked to two matching features counts once.
 			cond = "r.thread IN (SELECT thread FROM " + linksTable(d) + " fl WHERE fl.from_id" + in + ")"
 		case d == DimAgent || d == DimHost:
+			// The sessions of the agent types (hosts), looked up once (an
+			// uncorrelated IN), rather than a join with sessions per row: a
+			// filter value is never '', so the two agree.
 			col := "agent_type"
 			if d == DimHost {
 				col = "host"
 			}
 			cond = "r.session_id IN (SELECT session_id FROM sessions WHERE " + col + in + ")"
-		case hasRowDim(src, d):
+		case carries(d):
 			cond = dimExprs[d] + in
 		default:
 			cond = s.sessionFilter(d, in)
@@ -74,6 +78,11 @@ func (s *Store) filterConds(src metricSource, f Filters, hasThread bool) (string
 		}
 	}
 	return where, args
+}
+
+// rowDimsOf is the carries function of filterConds for rows of src's kind.
+func rowDimsOf(src metricSource) func(string) bool {
+	return func(d string) bool { return hasRowDim(src, d) }
 }
 
 // threadKeySQLOf is threadKeySQL over the columns of the table aliased a.

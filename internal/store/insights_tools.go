@@ -29,7 +29,7 @@ func (s *Store) loadCalls(ctx context.Context, what string, q *InsightQuery, ext
 		return nil, err
 	}
 	window, args := windowFilter("1 = 1", nil, "at_ms", q.Start, q.End)
-	filter, fargs := s.filterConds(srcTools, q.Filters, false)
+	filter, fargs := s.filterConds(q.Filters, false, rowDimsOf(srcTools))
 	args = append(args, fargs...)
 	var out []insightCall
 	err := s.queryRows(ctx, what, `SELECT r.tool_use_id, r.session_id, r.project, r.tool, r.at_ms,

@@ -98,7 +98,7 @@ func (s *Store) Topology(ctx context.Context, q InsightQuery) (*Topology, error)
 	var match map[string]bool
 	if len(q.Filters) > 0 {
 		match = map[string]bool{}
-		filter, args := s.filterConds(srcEvents, q.Filters, true)
+		filter, args := s.filterConds(q.Filters, true, rowDimsOf(srcEvents))
 		err = s.queryRows(ctx, "topology", "SELECT r.session_id FROM (SELECT session_id, project, session_type, "+threadKeySQL+
 			" AS thread FROM sessions) r WHERE 1 = 1"+filter, args, func(r *sql.Rows) error {
 			var id string

@@ -189,39 +189,11 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		sel = append(sel, "r.thread")
 		group = append(group, "r.thread")
 	}
-	where := []string{"1 = 1"}
-	for _, d := range sortedKeys(q.filters) {
-		vals := q.filters[d]
-		in := " IN (" + placeholders(len(vals)) + ")"
-		var cond string
-		lists := 1 // how many times cond holds the IN list
-		switch {
-		case (d == DimFeature || d == DimTask) && !needThread:
-			cond, lists = "r.session_id IN ("+threadSessions(d, in)+")", 2
-		case d == DimFeature || d == DimTask:
-			// EXISTS-like: a thread linked to two matching features counts once.
-			cond = "r.thread IN (SELECT thread FROM " + linksTable(d) + " fl WHERE fl.from_id" + in + ")"
-		case d == DimAgent || d == DimHost:
-			// The sessions of the agent types (hosts), looked up once (an
-			// uncorrelated IN), rather than a join with sessions per row: a
-			// filter value is never '', so the two agree.
-			col := "agent_type"
-			if d == DimHost {
-				col = "host"
-			}
-			cond = "r.session_id IN (SELECT session_id FROM sessions WHERE " + col + in + ")"
-		case hasRowDim(q.m.src, d) || (fast && usageDims[d]):
-			cond = dimExprs[d] + in
-		default:
-			cond = s.sessionFilter(d, in)
-		}
-		where = append(where, cond)
-		for range lists {
-			for _, v := range vals {
-				args = append(args, v)
-			}
-		}
-	}
+	conds, fargs := s.filterConds(q.filters, needThread, func(d string) bool {
+		return hasRowDim(q.m.src, d) || (fast && usageDims[d])
+	})
+	where := []string{"1 = 1" + conds}
+	args = append(args, fargs...)
 	from := "(" + inner + ") r"
 	count := "1" // what a row counts for count metrics
 	// Session attributes (agent type, host) to group by come from the row's
