@@ -81,6 +81,8 @@ type Ingestor struct {
 
 	mu       sync.Mutex // guards progress, read by Progress()
 	progress facts.IngestProgress
+	// lastReport is the time of the last progress fact (progressOf).
+	lastReport time.Time
 
 	backfillStart time.Time
 	backfillBytes int64

@@ -149,3 +149,16 @@ func TestEmitAheadHoldsBackCheckpointsAfterARefusedBatch(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, cp.Offset, "no checkpoint may move past the refused batch")
 }
+
+// TestProgressReportsAreStrictlyOrdered: the store keeps the progress report
+// with the latest millisecond, and with a batch ahead two reports can arrive
+// out of order, so reports made within one millisecond must still be ordered.
+func TestProgressReportsAreStrictlyOrdered(t *testing.T) {
+	in := New(Settings{Reporter: "h/claude_code"})
+	prev := in.progressOf(in.snapshot(nil)).Time
+	for range 1000 {
+		next := in.progressOf(in.snapshot(nil)).Time
+		require.Greater(t, next.UnixMilli(), prev.UnixMilli())
+		prev = next
+	}
+}

@@ -20,11 +20,22 @@ func (in *Ingestor) progressFact(next map[*fileState]checkpoint, lines, bad int6
 	return in.progressOf(p)
 }
 
+// progressOf wraps p in a progress fact. The store keeps the report with
+// the latest time (at millisecond precision), and with batches in flight
+// ahead of the write (EmitAhead) two reports can reach it out of order, so
+// each report's time is strictly after the previous one's: a report made in
+// the same millisecond as an older one must still win. Only the Run
+// goroutine calls it.
 func (in *Ingestor) progressOf(p facts.IngestProgress) facts.Fact {
+	t := time.Now().UTC().Truncate(time.Millisecond)
+	if !t.After(in.lastReport) {
+		t = in.lastReport.Add(time.Millisecond)
+	}
+	in.lastReport = t
 	return facts.Fact{
 		Key:        "ingest:" + in.set.Reporter,
 		Event:      facts.EventIngestProgress,
-		Time:       time.Now().UTC(),
+		Time:       t,
 		IngestInfo: &p,
 	}
 }
