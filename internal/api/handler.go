@@ -299,20 +299,31 @@ type overviewResponse struct {
 	KPIs  map[string]store.Value `json:"kpis"`
 }
 
-func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
+// overviewOf answers the overview of the request's window and filters, or
+// writes the error and returns false. overview and the legacy metrics share it.
+func (h *handler) overviewOf(w http.ResponseWriter, r *http.Request) (*store.Overview, store.OverviewQuery, bool) {
+	var q store.OverviewQuery
 	p, err := parseQuery(r)
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, q, false
 	}
-	q := store.OverviewQuery{Filters: p.filters()}
+	q.Filters = p.filters()
 	if q.Loc, q.Start, q.End, err = p.scope(); err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, q, false
 	}
 	o, err := h.store.Overview(r.Context(), q)
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, q, false
+	}
+	return o, q, true
+}
+
+func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
+	o, q, ok := h.overviewOf(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, overviewResponse{

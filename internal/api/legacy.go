@@ -34,19 +34,8 @@ func unitOf(id string, v store.Value) string {
 // metrics answers the legacy GET /api/analytics/metrics: every metric id
 // with its unit, group_by dimensions and total over the window.
 func (h *handler) metrics(w http.ResponseWriter, r *http.Request) {
-	p, err := parseQuery(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	q := store.OverviewQuery{Filters: p.filters()}
-	if q.Loc, q.Start, q.End, err = p.scope(); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	o, err := h.store.Overview(r.Context(), q)
-	if err != nil {
-		h.fail(w, r, err)
+	o, q, ok := h.overviewOf(w, r)
+	if !ok {
 		return
 	}
 	out := struct {

@@ -213,20 +213,7 @@ func (u *usageMetrics) build(acc accumulator, hists map[seriesKey]struct{}) pmet
 	sm := rm.ScopeMetrics().AppendEmpty()
 	sm.Scope().SetName(metadata.ScopeName)
 
-	keys := make([]seriesKey, 0, len(acc))
-	for k := range acc {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.metric != b.metric {
-			return a.metric < b.metric
-		}
-		if a.v1 != b.v1 {
-			return a.v1 < b.v1
-		}
-		return a.v2 < b.v2
-	})
+	keys := sortedSeriesKeys(acc)
 	byName := map[string]pmetric.Sum{}
 	for _, k := range keys {
 		sum, ok := byName[k.metric]
@@ -277,4 +264,24 @@ func (r *claudeCodeReceiver) recordLag(batch []facts.Fact) {
 			return
 		}
 	}
+}
+
+// sortedSeriesKeys returns the keys of m by metric, then attribute values:
+// the stable order in which series are built.
+func sortedSeriesKeys[V any](m map[seriesKey]V) []seriesKey {
+	keys := make([]seriesKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.metric != b.metric {
+			return a.metric < b.metric
+		}
+		if a.v1 != b.v1 {
+			return a.v1 < b.v1
+		}
+		return a.v2 < b.v2
+	})
+	return keys
 }

@@ -123,20 +123,7 @@ func (u *usageMetrics) observeTokenHistogram(changed map[seriesKey]struct{}, bes
 // buildHistograms appends the changed histogram series, cumulative since
 // the receiver started, in a stable order.
 func (u *usageMetrics) buildHistograms(ms pmetric.MetricSlice, changed map[seriesKey]struct{}, now time.Time) {
-	keys := make([]seriesKey, 0, len(changed))
-	for k := range changed {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.metric != b.metric {
-			return a.metric < b.metric
-		}
-		if a.v1 != b.v1 {
-			return a.v1 < b.v1
-		}
-		return a.v2 < b.v2
-	})
+	keys := sortedSeriesKeys(changed)
 	byName := map[string]pmetric.Histogram{}
 	for _, k := range keys {
 		hist, ok := byName[k.metric]
