@@ -76,6 +76,7 @@ test-panels: build ## every dashboard panel query vs a real Prometheus + Postgre
 
 test-rules: ## promtool: Prometheus config, alert rules and their unit tests
 	promtool check config deploy/observability/prometheus/prometheus.yml
+	promtool check rules deploy/observability/prometheus/rules/*.yml
 	promtool test rules deploy/observability/prometheus/tests/*_test.yml
 
 .PHONY: bench-api

@@ -140,8 +140,8 @@ func TestComposeMountsAndPorts(t *testing.T) {
 	assert.True(t, strings.HasPrefix(*dsn, "postgres://ccdash:ccdash@postgres:5432/ccdash"), *dsn)
 }
 
-// TestPrometheusConfigAndRules: promtool accepts the config and rule files
-// and the rule unit tests (prometheus/tests/*_test.yml) pass.
+// TestPrometheusConfigAndRules: promtool accepts the config and the rule
+// files (check config, check rules) and the rule unit tests (prometheus/tests/*_test.yml) pass.
 func TestPrometheusConfigAndRules(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
@@ -151,8 +151,12 @@ func TestPrometheusConfigAndRules(t *testing.T) {
 	tests, err := filepath.Glob(filepath.Join(dir, "tests", "*_test.yml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, tests)
+	rules, err := filepath.Glob(filepath.Join(dir, "rules", "*.yml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, rules)
 	for _, args := range [][]string{
 		{"check", "config", filepath.Join(dir, "prometheus.yml")},
+		append([]string{"check", "rules"}, rules...),
 		append([]string{"test", "rules"}, tests...),
 	} {
 		cmd := exec.Command(promtool, args...)
