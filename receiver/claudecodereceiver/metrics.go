@@ -40,7 +40,7 @@ type usageMetrics struct {
 	settings receiver.Settings
 	start    time.Time
 	seen     map[string]counted  // fact key -> largest copy counted
-	once     map[string]struct{} // keys of facts counted once (sessions, commits, PRs)
+	once     map[string]struct{} // keys of facts counted once (sessions, commits, PRs, tool results, file edits)
 	totals   accumulator         // cumulative values per series
 	hists    map[seriesKey]*histogram
 	parents  map[string]string // subagent session -> parent session (for depth)
@@ -132,6 +132,11 @@ func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
 				acc.add(seriesKey{metric: metricPRCount}, f.Time, 1, 0)
 			}
 		case facts.EventFileUpdate:
+			// Keyed per edit like the store's file_updates: a file read again
+			// from its start (replaced, or its checkpoint lost) adds nothing.
+			if !u.firstTime(f.Key) {
+				continue
+			}
 			if f.Additions > 0 {
 				acc.add(seriesKey{metric: metricLinesOfCode, k1: "type", v1: "added"}, f.Time, f.Additions, 0)
 			}
@@ -139,6 +144,10 @@ func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
 				acc.add(seriesKey{metric: metricLinesOfCode, k1: "type", v1: "removed"}, f.Time, f.Deletions, 0)
 			}
 		case facts.EventToolResult:
+			// One count per tool call (tool_use_id), as in the store's tool_calls.
+			if !u.firstTime(f.Key) {
+				continue
+			}
 			status := "success"
 			if f.IsError {
 				status = "error"

@@ -105,7 +105,19 @@ func TestToolDurationHistogramIsCumulativeAndSkipsUnknownDurations(t *testing.T)
 	assert.Equal(t, pmetric.AggregationTemporalityCumulative, histogramOf(md, metricToolDuration).AggregationTemporality())
 
 	// The tool-call counter still counts every result.
-	assert.EqualValues(t, 3, u.totals[seriesKey{metric: metricToolCalls, k1: "tool", v1: "Bash", k2: "status", v2: "success"}].intVal)
+	okCalls := seriesKey{metric: metricToolCalls, k1: "tool", v1: "Bash", k2: "status", v2: "success"}
+	assert.EqualValues(t, 3, u.totals[okCalls].intVal)
+
+	// A file read again from its start (replaced, checkpoint lost) repeats
+	// its results and edits: they are counted once, as in the store.
+	edit := facts.Fact{Key: "file:a", Event: facts.EventFileUpdate, Time: ts, Additions: 5, Deletions: 2}
+	u.observe([]facts.Fact{edit})
+	u.observe([]facts.Fact{result("a", 40, false), result("c", 70000, false), edit})
+	assert.EqualValues(t, 3, u.totals[okCalls].intVal)
+	assert.EqualValues(t, 2, histPoints(u.build(accumulator{}, map[seriesKey]struct{}{
+		{metric: metricToolDuration, k1: "tool", v1: "Bash", k2: "status", v2: "success"}: {},
+	}), metricToolDuration)["Bash/success/"].Count())
+	assert.EqualValues(t, 5, u.totals[seriesKey{metric: metricLinesOfCode, k1: "type", v1: "added"}].intVal)
 }
 
 func histogramOf(md pmetric.Metrics, metric string) pmetric.Histogram {
