@@ -5,6 +5,9 @@
 #
 # Environment:
 #   SIZE=500MB SEED=1 DAYS=60   the history (generated once, cached in .cache/bench/)
+#   HISTORY=dir                 use this Claude config dir (with projects/ inside) instead
+#   HISTORY=corpus COPIES=250   real-shaped history: COPIES id-rewritten copies of ../shared/corpus/public
+#                               (~2 MB each), written once to $TMPDIR, never into the repository
 #   REQUESTS=200                /series requests timed after the backfill
 #   TIMEOUT=15m                 give up waiting for the backfill after this long
 #   BIN=bin/otelcol-ccdash      the collector binary (built with `make build` if missing)
@@ -75,8 +78,21 @@ if [ ! -x "$GNU_TIME" ] && [ "$GNU_TIME" = /usr/bin/time ] && [ "$(id -u)" = 0 ]
 fi
 
 # --- history -------------------------------------------------------------------
-HIST=$CACHE/history-seed$SEED-$SIZE-${DAYS}d
-if [ ! -f "$HIST/.complete" ]; then
+HIST=${HISTORY:-$CACHE/history-seed$SEED-$SIZE-${DAYS}d}
+if [ "${HISTORY:-}" = corpus ]; then
+  COPIES=${COPIES:-250}
+  CORPUS=$ROOT/../shared/corpus/public
+  [ -d "$CORPUS" ] || die "HISTORY=corpus needs $CORPUS"
+  HIST=${TMPDIR:-/tmp}/ccdash-bench-corpus-x$COPIES
+  if [ ! -f "$HIST/.complete" ]; then
+    rm -rf "$HIST"
+    log "writing $COPIES copies of the public corpus into $HIST"
+    "$TOOL" corpus-tree -src "$CORPUS" -out "$HIST" -copies "$COPIES"
+    touch "$HIST/.complete"
+  fi
+elif [ -n "${HISTORY:-}" ]; then
+  [ -d "$HIST/projects" ] || die "HISTORY=$HIST has no projects/ folder"
+elif [ ! -f "$HIST/.complete" ]; then
   rm -rf "$HIST"
   log "generating $SIZE of history (seed $SEED, $DAYS days) into $HIST"
   "$SYNTH" -out "$HIST" -size "$SIZE" -seed "$SEED" -days "$DAYS" >&2
@@ -144,6 +160,12 @@ kill -TERM "$PID" 2>/dev/null || true
 wait "$PID" 2>/dev/null || true
 PID=
 
+SOURCE="seed $SEED, $DAYS days, ccdash-synth"
+case "${HISTORY:-}" in
+  "") ;;
+  corpus) SOURCE="$COPIES id-rewritten copies of the public corpus" ;;
+  *) SOURCE="$HIST" ;;
+esac
 # --- report -------------------------------------------------------------------------
 mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "-" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
@@ -153,7 +175,7 @@ cat <<REPORT
 
 ### Backfill benchmark
 
-History: $MB MB in $FILES files (seed $SEED, $DAYS days, ccdash-synth), page cache warm; $(nproc) CPUs.
+History: $MB MB in $FILES files ($SOURCE), page cache warm; $(nproc) CPUs.
 
 | tool | wall s | MB/s | peak RSS MB | /series p95 ms |
 |---|---:|---:|---:|---:|

@@ -57,7 +57,13 @@ func (c *convo) close() error {
 		c.f.Close()
 		return err
 	}
-	return c.f.Close()
+	if err := c.f.Close(); err != nil {
+		return err
+	}
+	// Like a real history, the file was last written when the session's
+	// clock stopped, not when the generator ran: readers that treat old
+	// files as finished see them as such.
+	return os.Chtimes(c.path, c.s.now, c.s.now)
 }
 
 // parent returns the envelope for a new line chained to the previous one.

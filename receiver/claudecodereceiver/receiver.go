@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -23,6 +24,10 @@ import (
 
 // claudeCodeReceiver is shared by the logs and metrics pipelines of one
 // configuration: one reader, one set of checkpoints, both signals.
+// releaseIdleAfter is when the parse state of a transcript read to its end
+// is dropped (ingest.Settings.ReleaseIdle): an hour without a write.
+const releaseIdleAfter = time.Hour
+
 type claudeCodeReceiver struct {
 	cfg      *Config
 	settings receiver.Settings
@@ -124,7 +129,11 @@ func (r *claudeCodeReceiver) start(ctx context.Context, host component.Host) err
 		// One batch ahead: the pipeline's processors work on the next batch
 		// while the exporter writes this one (see ingest.Settings).
 		EmitAhead: 1,
-		Observer:  telemetryObserver{r.telemetry},
+		// Sessions untouched this long are finished in practice: their
+		// parse state goes, so a caught-up collector's memory does not grow
+		// with the history (rebuilt from the file if it is resumed).
+		ReleaseIdle: releaseIdleAfter,
+		Observer:    telemetryObserver{r.telemetry},
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

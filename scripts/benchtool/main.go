@@ -5,6 +5,8 @@
 //	benchtool free-port [-n N]                 print N distinct free TCP ports on 127.0.0.1
 //	benchtool wait-backfill -url U [-pid P]    poll U/api/analytics/status until the backfill is complete
 //	benchtool series -url U [-n 200]           time N GETs of a /series URL: "p50_ms p95_ms total"
+//	benchtool corpus-tree -src S -out D [-copies N]
+//	                                           write N id-rewritten copies of the public corpus as a Claude config dir
 package main
 
 import (
@@ -23,12 +25,13 @@ import (
 	"time"
 
 	"github.com/ccdash/otelcol-ccdash/internal/ccusage"
+	"github.com/ccdash/otelcol-ccdash/internal/corpus"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool ccusage-bin | free-port | wait-backfill | series [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchtool ccusage-bin | free-port | wait-backfill | series | corpus-tree [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -41,6 +44,8 @@ func main() {
 		err = waitBackfill(args)
 	case "series":
 		err = series(args)
+	case "corpus-tree":
+		err = corpusTree(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
@@ -190,4 +195,23 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
+}
+
+// corpusTree writes a real-shaped benchmark history: copies of the shared
+// public corpus with fresh ids, each copy 7 hours after the one before.
+func corpusTree(args []string) error {
+	fs := flag.NewFlagSet("corpus-tree", flag.ExitOnError)
+	src := fs.String("src", "", "the corpus's public/ folder")
+	out := fs.String("out", "", "output Claude config dir (projects/ is written inside)")
+	copies := fs.Int("copies", 250, "number of copies (250 copies of the 2 MB corpus: ~490 MB)")
+	_ = fs.Parse(args)
+	if *src == "" || *out == "" || *copies < 1 {
+		return errors.New("corpus-tree needs -src, -out and -copies >= 1")
+	}
+	st, err := corpus.Replicate(*src, *out, *copies, 7*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "corpus-tree: %d files, %.1f MB in %s\n", st.Files, float64(st.Bytes)/1e6, *out)
+	return nil
 }

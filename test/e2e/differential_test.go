@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ccdash/otelcol-ccdash/internal/ccusage"
+	"github.com/ccdash/otelcol-ccdash/internal/corpus"
 	"github.com/ccdash/otelcol-ccdash/internal/processtest"
 )
 
@@ -26,28 +27,13 @@ func corpusDir(t *testing.T) string {
 	return dir
 }
 
-// corpusTree lays the corpus's transcripts out as a Claude config dir:
-// flat "<owner>__<repo>/<path with / as __>" names become
-// projects/<slug>/<session>.jsonl and projects/<slug>/<session>/subagents/agent-<id>.jsonl.
+// corpusTree lays the corpus's transcripts out as a Claude config dir
+// (internal/corpus: flat names become projects/<slug>/<session>.jsonl and
+// <session>/subagents/agent-<id>.jsonl).
 func corpusTree(t *testing.T) string {
 	t.Helper()
-	src := corpusDir(t)
-	files := map[string]string{}
-	matches, err := filepath.Glob(filepath.Join(src, "*", "*.jsonl"))
+	files, err := corpus.Files(corpusDir(t))
 	require.NoError(t, err)
-	for _, m := range matches {
-		owner := filepath.Base(filepath.Dir(m))
-		parts := strings.Split(strings.TrimSuffix(filepath.Base(m), ".jsonl"), "__")
-		slug := "-corpus-" + owner
-		var rel string
-		if n := len(parts); n >= 3 && parts[n-2] == "subagents" {
-			rel = filepath.Join(slug, parts[n-3], "subagents", parts[n-1]+".jsonl")
-		} else {
-			rel = filepath.Join(slug, parts[len(parts)-1]+".jsonl")
-		}
-		files[rel] = m
-	}
-	require.NotEmpty(t, files)
 	return layoutTree(t, files)
 }
 

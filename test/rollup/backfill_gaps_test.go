@@ -5,43 +5,26 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ccdash/otelcol-ccdash/internal/corpus"
 	"github.com/ccdash/otelcol-ccdash/internal/store"
 )
 
 // corpusTree lays the shared corpus's transcripts out as a Claude config
-// dir in a temporary directory (as test/e2e does); it skips when the corpus
-// is absent.
+// dir in a temporary directory; it skips when the corpus is absent.
 func corpusTree(t *testing.T) string {
 	t.Helper()
 	src := filepath.Join("..", "..", "..", "shared", "corpus", "public")
 	if _, err := os.Stat(src); err != nil {
 		t.Skipf("shared corpus not found at %s: skipping corpus run", src)
 	}
-	matches, err := filepath.Glob(filepath.Join(src, "*", "*.jsonl"))
-	require.NoError(t, err)
-	require.NotEmpty(t, matches)
 	dir := t.TempDir()
-	for _, m := range matches {
-		owner := filepath.Base(filepath.Dir(m))
-		parts := strings.Split(strings.TrimSuffix(filepath.Base(m), ".jsonl"), "__")
-		slug := "-corpus-" + owner
-		rel := filepath.Join(slug, parts[len(parts)-1]+".jsonl")
-		if n := len(parts); n >= 3 && parts[n-2] == "subagents" {
-			rel = filepath.Join(slug, parts[n-3], "subagents", parts[n-1]+".jsonl")
-		}
-		b, err := os.ReadFile(m)
-		require.NoError(t, err)
-		dst := filepath.Join(dir, "projects", rel)
-		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
-		require.NoError(t, os.WriteFile(dst, b, 0o600))
-	}
+	require.NoError(t, corpus.Layout(src, dir))
 	return dir
 }
 

@@ -56,7 +56,14 @@ type Settings struct {
 	// checkpoints still follow read order, and a batch's checkpoints are
 	// saved only when it and every batch before it were accepted.
 	EmitAhead int
-	Observer  Observer // optional self-telemetry hooks
+	// ReleaseIdle drops the parse state (pending tool calls, sidechain
+	// roots, de-dup state) of a file read to its end whose last change is
+	// older than this (0: keep it for the life of the process). It is most
+	// of the memory a caught-up collector holds, and it grows with the
+	// history; if such a file grows again, its state is rebuilt by
+	// replaying the already-read prefix, as after a restart.
+	ReleaseIdle time.Duration
+	Observer    Observer // optional self-telemetry hooks
 }
 
 // Observer receives self-telemetry as it happens.
@@ -106,7 +113,7 @@ type fileState struct {
 	loaded    bool       // cp read from the persister
 	size      int64
 	modTime   time.Time
-	extractor *transcript.Extractor // nil until the file is first read in this process
+	extractor *transcript.Extractor // nil until the file is first read in this process, and once released (ReleaseIdle)
 	warned    bool                  // a bad line of this file was already logged at warn level
 }
 
@@ -285,7 +292,22 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 			if err := flush(); err != nil {
 				return err
 			}
-			c, ok = <-chunks
+			// Then wait for a chunk, finishing batches that complete
+			// meanwhile: a batch in flight may hold the whole in-flight
+			// budget, and the readers need it back to send anything.
+			for waiting := true; waiting; {
+				var done <-chan error
+				if len(inflight) > 0 && !inflight[0].finished {
+					done = inflight[0].done // nil (never ready) for inline emissions
+				}
+				select {
+				case c, ok = <-chunks:
+					waiting = false
+				case err := <-done:
+					inflight[0].err, inflight[0].finished = err, true
+					finishOldest()
+				}
+			}
 		}
 		if !ok {
 			if err := flush(); err != nil {
@@ -307,7 +329,11 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 }
 
 // inFlightBytes is how many bytes of parsed lines may wait for the writer.
-func (in *Ingestor) inFlightBytes() int64 { return 4 * in.set.BatchBytes }
+// Parsed facts are the bulk of a backfill's heap. On the benchmark
+// histories (make bench-backfill, alternating runs) 4x BatchBytes peaked at
+// 280-350 MB RSS; 3x at 210-230 MB for the same wall time within noise
+// (+0-7%); 1x at ~185 MB but 20% slower, the readers starving the writer.
+func (in *Ingestor) inFlightBytes() int64 { return 3 * in.set.BatchBytes }
 
 // emission is one batch handed to Emit: the facts of some chunks and the
 // checkpoints their files reach once it is accepted.
@@ -316,8 +342,9 @@ type emission struct {
 	next              map[*fileState]checkpoint
 	lines, bad, bytes int64
 	weight            int64      // in-flight budget to release when finished
-	err               error      // Emit's result when emitted inline
+	err               error      // Emit's result when emitted inline, or once received from done
 	done              chan error // Emit's result when emitted on its own goroutine
+	finished          bool       // the result from done is in err
 }
 
 // startEmission builds the batch of the pending chunks and hands it to
@@ -365,9 +392,11 @@ func (in *Ingestor) startEmission(ctx context.Context, pending []*chunk, nFacts 
 // accepted and no earlier batch failed (holdBack), runs Accepted and saves
 // the checkpoints in one storage transaction.
 func (in *Ingestor) finishEmission(ctx context.Context, e *emission, budget *semaphore.Weighted, holdBack bool) error {
+	if e.done != nil && !e.finished {
+		e.err, e.finished = <-e.done, true
+	}
 	err := e.err
 	if e.done != nil {
-		err = <-e.done
 		in.ahead.lines -= e.lines
 		in.ahead.bad -= e.bad
 		for fs, cp := range e.next {

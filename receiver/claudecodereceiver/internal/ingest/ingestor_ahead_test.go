@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,4 +162,40 @@ func TestProgressReportsAreStrictlyOrdered(t *testing.T) {
 		require.Greater(t, next.UnixMilli(), prev.UnixMilli())
 		prev = next
 	}
+}
+
+// TestEmitAheadBatchHoldingTheWholeBudgetDoesNotStall reads lines that make
+// few facts and many bytes, so the batch handed to Emit while the readers
+// wait holds the whole in-flight budget. The emitter must finish that batch
+// when it completes (giving the budget back) rather than wait for chunks
+// that the readers cannot send without it: the pass ends, every line read.
+func TestEmitAheadBatchHoldingTheWholeBudgetDoesNotStall(t *testing.T) {
+	tr := newTree(t)
+	pad := fmt.Sprintf(`{"type":"summary","summary":%q,"leafUuid":"l"}`+"\n", strings.Repeat("x", 600))
+	for i := range 4 {
+		s := fmt.Sprintf("s%d", i)
+		tr.appendTo(s, assistantLine(s, "msg_"+s, 7)+strings.Repeat(pad, 40))
+	}
+	rec := &recorder{}
+	in := New(Settings{
+		ConfigDirs: []string{tr.dir}, PollInterval: 10 * time.Millisecond,
+		BatchFacts: 1000, BatchBytes: 2048, MaxLineSize: 1 << 20, Readers: 2,
+		Reporter: "test", Persister: NewMemPersister(), Emit: rec.emit, EmitAhead: 1,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := in.pass(ctx)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second): // a hang detector, not a timing assertion
+		cancel()
+		t.Fatal("the pass stalled: a batch in flight kept the budget the readers wait for")
+	}
+	assert.Len(t, rec.usage(), 4)
+	assert.EqualValues(t, 4*41, rec.last().LinesRead)
 }

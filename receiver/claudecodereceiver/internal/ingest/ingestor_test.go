@@ -200,3 +200,40 @@ func TestBadAndOversizedLinesAreCountedNotFatal(t *testing.T) {
 	assert.EqualValues(t, 3, rec.last().BadLines)
 	assert.EqualValues(t, 5, rec.last().LinesRead)
 }
+
+// TestIdleFileStateIsReleasedAndRebuilt reads a file whose last change is
+// older than ReleaseIdle: its parse state goes once it is read to the end.
+// When the session is resumed, a tool_result for a tool_use of the already
+// read prefix is still paired with it (name and duration), because the
+// state is rebuilt from the prefix.
+func TestIdleFileStateIsReleasedAndRebuilt(t *testing.T) {
+	tr := newTree(t)
+	tr.appendTo("s", `{"type":"assistant","sessionId":"s","uuid":"u1","timestamp":"2026-10-01T10:00:00Z","message":{"id":"m1","role":"assistant","model":"claude-opus-4-6","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"go test ./..."}}],"usage":{"input_tokens":3,"output_tokens":5}}}`+"\n")
+	old := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(tr.path("s"), old, old))
+
+	rec := &recorder{}
+	in := newIngestor(tr, rec, NewMemPersister())
+	in.set.ReleaseIdle = time.Hour
+	_, err := in.pass(context.Background())
+	require.NoError(t, err)
+	fs := in.files[tr.path("s")]
+	require.NotNil(t, fs)
+	assert.Nil(t, fs.extractor, "parse state of an idle file read to its end is released")
+
+	tr.appendTo("s", `{"type":"user","sessionId":"s","uuid":"u2","timestamp":"2026-10-01T10:00:07Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}}`+"\n")
+	_, err = in.pass(context.Background())
+	require.NoError(t, err)
+	var result *facts.Fact
+	for _, b := range rec.batches {
+		for i := range b {
+			if b[i].Event == facts.EventToolResult {
+				result = &b[i]
+			}
+		}
+	}
+	require.NotNil(t, result, "the resumed session's tool_result is read")
+	assert.Equal(t, "Bash", result.ToolName, "paired with the tool_use of the released prefix")
+	assert.EqualValues(t, 7000, result.DurationMs)
+	assert.NotNil(t, fs.extractor, "a file written just now keeps its state")
+}

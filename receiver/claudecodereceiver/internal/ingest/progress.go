@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -112,6 +113,10 @@ func (in *Ingestor) finishBackfill(ctx context.Context) {
 		zap.Int64("files", p.FilesTotal), zap.Int64("lines", p.LinesRead), zap.Int64("bad_lines", p.BadLines),
 		zap.Float64("mb_read", float64(in.backfillBytes)/1e6), zap.Duration("elapsed", elapsed.Round(time.Millisecond)),
 		zap.Float64("mb_per_s", mbPerSec(in.backfillBytes, elapsed)))
+	// The backfill's batches are garbage now; the Go runtime would hand
+	// their pages back to the OS only over minutes. A tailing collector
+	// needs a fraction of that memory, so give it back at once.
+	debug.FreeOSMemory()
 }
 
 // maybeLogProgress logs backfill progress every few seconds so a user
@@ -131,6 +136,10 @@ func (in *Ingestor) maybeLogProgress() {
 		zap.Int64("lines", p.LinesRead), zap.Int64("bad_lines", p.BadLines),
 		zap.Float64("mb_read", float64(in.backfillBytes)/1e6),
 		zap.Float64("mb_per_s", mbPerSec(in.backfillBytes, elapsed)))
+	// The backfill's batches are garbage now; the Go runtime would hand
+	// their pages back to the OS only over minutes. A tailing collector
+	// needs a fraction of that memory, so give it back at once.
+	debug.FreeOSMemory()
 }
 
 func mbPerSec(bytes int64, d time.Duration) float64 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
@@ -148,7 +149,9 @@ func (in *Ingestor) read(ctx context.Context, j *job, out chan<- *chunk, budget 
 		line, err := lr.next()
 		switch {
 		case errors.Is(err, io.EOF):
-			finish(nil)
+			if finish(nil) && in.set.ReleaseIdle > 0 && time.Since(fs.modTime) > in.set.ReleaseIdle {
+				fs.extractor = nil // rebuilt from the prefix if the file grows (ReleaseIdle)
+			}
 			return
 		case errors.Is(err, errOversized):
 			cur.Lines++
