@@ -62,7 +62,7 @@ mdatagen:
 bench: ## Go benchmarks: parser MB/s, store rows/s
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/transcript/ ./internal/store/
 
-bench-backfill: build ## backfill of a ~500 MB synthetic history vs ccusage, side by side (SIZE=500MB)
+bench-backfill: build ## backfill of a ~500 MB history vs ccusage, side by side (SIZE=500MB synthetic; HISTORY=corpus real-shaped)
 	scripts/bench-backfill.sh
 
 clean:
