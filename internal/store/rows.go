@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -116,7 +117,10 @@ func newEventRow(f *facts.Fact) eventRow {
 //
 // For claude_code.api_request it encodes ccusage's keep-max rule
 // (transcript-format.md §4.2): prefer the non-sidechain copy, then the larger
-// token total. Ties go to the larger cost, then the later line, then a hash
+// token total, then the larger cost. On a full tie ccusage keeps the copy it
+// saw first, and it reads a file's lines in order, so the earlier line wins
+// here: its time is the day (hour) the usage counts on, and streamed blocks
+// of one response with equal usage can straddle midnight. Last comes a hash
 // of the whole row, so the winner never depends on arrival order.
 func dedupRank(r *eventRow, total int64) string {
 	h := rowHash(r)
@@ -127,7 +131,7 @@ func dedupRank(r *eventRow, total int64) string {
 	b = append(b, byte('1'-r.isSidechain)) // '1' = not sidechain, sorts higher
 	b = appendPadded(b, nonNeg(total), 20)
 	b = appendPadded(b, nonNeg(r.costNanos), 20)
-	b = appendPadded(b, nonNeg(r.occurredAt), 20)
+	b = appendPadded(b, math.MaxInt64-nonNeg(r.occurredAt), 20) // earlier sorts higher
 	b = appendPadded(b, h, 20)
 	return string(b)
 }

@@ -33,7 +33,7 @@ func scenarioFacts() []facts.Fact {
 	m4early := apiFact("m4", sOther, sonnet, at(20*time.Minute), facts.Usage{Input: 1, Output: 2}, 30)
 	m4early.Project = "/q"
 	m4late := m4early
-	m4late.Time = at(21 * time.Minute) // same total: the later copy wins the tie
+	m4late.Time = at(21 * time.Minute) // same total: the earlier copy wins the tie (ccusage keeps the first it reads)
 	m5 := apiFact("m5", sOther, sonnet, at(26*time.Hour), facts.Usage{Input: 11, Output: 22, CacheCreate5m: 33, CacheRead: 44}, 1_500_000_001)
 	m5.Project = "/q"
 

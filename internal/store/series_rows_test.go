@@ -119,7 +119,7 @@ func TestFiltersAndNewDimensions(t *testing.T) {
 		// Points: one per event time.
 		got := seriesJSON(t, s, SeriesQuery{Metric: MetricTokensInput, Period: PeriodPoint, Filters: Filters{DimProject: {"/q"}}})
 		assert.JSONEq(t, `{"metric":"tokens_input","period":"point","tz":"UTC","group_by":[],"series":[{"group":{},"points":[
-			{"bucket":"2026-10-01T10:21:00Z","start":"2026-10-01T10:21:00Z","value":1},
+			{"bucket":"2026-10-01T10:20:00Z","start":"2026-10-01T10:20:00Z","value":1},
 			{"bucket":"2026-10-02T12:00:00Z","start":"2026-10-02T12:00:00Z","value":11}]}]}`, got)
 
 		// Paging of groups.

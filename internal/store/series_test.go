@@ -107,8 +107,10 @@ func TestSeriesScenario(t *testing.T) {
 		{"pull requests hourly", SeriesQuery{Metric: MetricPullRequests, Period: PeriodHourly},
 			`{"metric":"pull_requests","period":"hourly","tz":"UTC","group_by":[],"series":[{"group":{},"points":[
 			{"bucket":"2026-10-01T10","start":"2026-10-01T10:00:00Z","value":1}]}]}`},
+		// m2 (5) and m3 (7), and m4 (1): of its two equal copies the earlier,
+		// at 20 minutes, is kept; the later one at 21 minutes would fall out.
 		{"window", SeriesQuery{Metric: MetricTokensInput, Start: at(2 * time.Minute), End: at(21 * time.Minute)},
-			`{"metric":"tokens_input","period":"daily","tz":"UTC","group_by":[],"series":[{"group":{},"points":[{` + day1 + `,"value":12}]}]}`},
+			`{"metric":"tokens_input","period":"daily","tz":"UTC","group_by":[],"series":[{"group":{},"points":[{` + day1 + `,"value":13}]}]}`},
 		{"empty window keeps the ungrouped series", SeriesQuery{Metric: MetricTokensInput, Start: at(-48 * time.Hour), End: at(-47 * time.Hour)},
 			`{"metric":"tokens_input","period":"daily","tz":"UTC","group_by":[],"series":[{"group":{},"points":[]}]}`},
 		{"empty window, grouped: no series", SeriesQuery{Metric: MetricTokensInput, GroupBy: []string{DimModel}, Start: at(-48 * time.Hour), End: at(-47 * time.Hour)},

@@ -182,7 +182,7 @@ const maxItems = len(tokenTypes) + 1
 
 // apiRank orders copies of one API response as the store does
 // (dedupRank): the non-sidechain copy, then the larger token total, the
-// larger cost, the later time. The store breaks a full tie with a hash of
+// larger cost, the earlier time. The store breaks a full tie with a hash of
 // the whole row; here the copy counted first stays (a tie on all four
 // places the copies in the same windows; only a differing model could tell).
 func apiRank(e *factEntry) [4]int64 {
@@ -190,7 +190,7 @@ func apiRank(e *factEntry) [4]int64 {
 	if e.Side {
 		side = 0
 	}
-	return [4]int64{side, e.Usage[0] + e.Usage[1] + e.Usage[2] + e.Usage[3], e.Cost, e.At}
+	return [4]int64{side, e.Usage[0] + e.Usage[1] + e.Usage[2] + e.Usage[3], e.Cost, -max(e.At, 0)}
 }
 
 func rankGreater(a, b [4]int64) bool {

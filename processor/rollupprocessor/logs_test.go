@@ -148,6 +148,10 @@ func TestLogsStreamedCopies(t *testing.T) {
 			map[string]float64{"10": 100}},
 		{"kept copy in the next hour", []facts.Fact{apiFact("req:1", at(10, 59), 100, 1, false), apiFact("req:1", at(11, 0), 120, 1, false)},
 			map[string]float64{"11": 120}}, // hour 10 is empty: no point, as in the store
+		// Equal copies straddling an hour: the earlier one is kept, as in the
+		// store and ccusage (which keeps the copy it reads first).
+		{"equal copies: the earlier one", []facts.Fact{apiFact("req:1", at(11, 0), 100, 1, false), apiFact("req:1", at(10, 59), 100, 1, false)},
+			map[string]float64{"10": 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -98,6 +98,23 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 }
 
+// TestDifferentialCorpusCopies compares on 24 copies of the corpus with
+// fresh random ids and timestamps moved 7 hours per copy (internal/corpus,
+// the real-shaped benchmark history in small). 7 and 24 are coprime, so
+// every hour of the corpus lands on midnight in one copy: streamed blocks
+// of one response that straddle a day boundary must count on the day
+// ccusage counts them.
+func TestDifferentialCorpusCopies(t *testing.T) {
+	tree := t.TempDir()
+	_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
+	require.NoError(t, err)
+	for _, tz := range []string{"UTC", "America/New_York"} {
+		t.Run(strings.ReplaceAll(tz, "/", "_"), func(t *testing.T) {
+			assertMatchesCCUsage(t, tree, tz)
+		})
+	}
+}
+
 // TestDifferentialSynthetic compares on a larger generated history
 // (streaming splits, subagent dirs with agent_progress copies, compaction
 // agents, resumed sessions, a user west of UTC).
