@@ -128,13 +128,18 @@ func TestDifferentialSynthetic(t *testing.T) {
 }
 
 // TestDifferentialExternalTree compares on any Claude config dir named by
-// CCDASH_DIFF_TREE, e.g. your own ~/.claude or the benchmark history:
+// CCDASH_DIFF_TREE, e.g. your own ~/.claude or the benchmark history, in
+// the IANA zone CCDASH_DIFF_TZ (default UTC):
 //
-//	CCDASH_DIFF_TREE=$HOME/.claude go test -tags e2e -run ExternalTree ./test/e2e/
+//	CCDASH_DIFF_TREE=$HOME/.claude CCDASH_DIFF_TZ=Europe/Berlin go test -tags e2e -run ExternalTree ./test/e2e/
 func TestDifferentialExternalTree(t *testing.T) {
 	tree := os.Getenv("CCDASH_DIFF_TREE")
 	if tree == "" {
 		t.Skip("CCDASH_DIFF_TREE not set: no external tree to compare")
 	}
-	assertMatchesCCUsage(t, tree, "UTC")
+	tz := os.Getenv("CCDASH_DIFF_TZ")
+	if tz == "" {
+		tz = "UTC"
+	}
+	assertMatchesCCUsage(t, tree, tz)
 }
