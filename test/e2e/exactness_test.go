@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ccdash/otelcol-ccdash/internal/corpus"
 	"github.com/ccdash/otelcol-ccdash/internal/synth"
 )
 
@@ -121,19 +122,34 @@ func TestBadLinesSkippedAndCounted(t *testing.T) {
 }
 
 // TestPostgresParity runs the same history into SQLite and PostgreSQL and
-// requires byte-identical API answers.
+// requires byte-identical API answers: this repository's testdata, and 24
+// shifted copies of the shared corpus (real-shaped: random ids, months of
+// days, streamed blocks straddling midnight).
 func TestPostgresParity(t *testing.T) {
 	dsn := os.Getenv("CCDASH_TEST_POSTGRES_DSN")
 	if dsn == "" {
 		t.Skip("CCDASH_TEST_POSTGRES_DSN not set: skipping PostgreSQL parity (CI sets it)")
 	}
-	tree := testdataTree(t)
-	sqlite := referenceSnapshot(t, tree)
+	trees := map[string]func(t *testing.T) string{
+		"testdata": testdataTree,
+		"corpus_copies": func(t *testing.T) string {
+			tree := t.TempDir()
+			_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
+			require.NoError(t, err)
+			return tree
+		},
+	}
+	for name, treeOf := range trees {
+		t.Run(name, func(t *testing.T) {
+			tree := treeOf(t)
+			sqlite := referenceSnapshot(t, tree)
 
-	pgDSN := freshDatabase(t, dsn)
-	c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: t.TempDir(), Driver: "postgres", DSN: pgDSN})
-	c.waitBackfill(time.Minute)
-	assert.Equal(t, sqlite, c.snapshot("UTC"))
+			pgDSN := freshDatabase(t, dsn)
+			c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: t.TempDir(), Driver: "postgres", DSN: pgDSN})
+			c.waitBackfill(2 * time.Minute)
+			assert.Equal(t, sqlite, c.snapshot("UTC"))
+		})
+	}
 }
 
 // freshDatabase creates an empty database next to the one in dsn and
