@@ -230,11 +230,12 @@ const overviewParallelism = 4
 // latency is then about its slowest query, not the sum of them. The API
 // request metrics, sessions and active time come from one pass over the
 // API rows (apiTotals), from usage_buckets or, under a filter that selects
-// sessions (agent, host, tool, skill), session_usage_buckets.
+// sessions (agent, host, tool, skill), session_usage_buckets; tool calls
+// and tool errors from one pass over the tool calls (toolCallTotals).
 func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[string]Value) error {
 	jobs := []string{MetricTokensInput}
 	for _, id := range Metrics() {
-		if m := metricDefs[id]; m.src != srcAPI {
+		if m := metricDefs[id]; m.src != srcAPI && id != MetricToolErrors { // counted with tool_calls
 			jobs = append(jobs, id)
 		}
 	}
@@ -251,6 +252,10 @@ func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[st
 				vals[i], errs[i] = s.apiTotals(ctx, q.Filters, q.Start, q.End)
 				return
 			}
+			if id == MetricToolCalls {
+				vals[i], errs[i] = s.toolCallTotals(ctx, q.Filters, q.Start, q.End)
+				return
+			}
 			v, err := s.total(ctx, metricDefs[id], q.Filters, q.Start, q.End)
 			vals[i], errs[i] = map[string]Value{id: v}, err
 		}()
@@ -265,6 +270,19 @@ func (s *Store) overviewTotals(ctx context.Context, q OverviewQuery, kpis map[st
 		}
 	}
 	return nil
+}
+
+// toolCallTotals counts tool calls and failed ones in one pass over the tool
+// calls of the window (under a session filter that pass is most of a
+// filtered overview's time).
+func (s *Store) toolCallTotals(ctx context.Context, f Filters, start, end time.Time) (map[string]Value, error) {
+	var calls, failed int64
+	err := s.aggregate(ctx, aggQuery{m: metricDefs[MetricToolCalls], filters: f, start: start, end: end,
+		also: []string{MetricToolErrors}}, func(r aggRow) {
+		calls += r.value
+		failed += r.also[0]
+	})
+	return map[string]Value{MetricToolCalls: {raw: calls}, MetricToolErrors: {raw: failed}}, err
 }
 
 // apiTotals computes the summed API metrics, tokens_total, sessions and

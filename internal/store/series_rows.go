@@ -92,6 +92,16 @@ var rowValue = map[string]string{
 	MetricCostUSD:             "r.cost_nanos",
 }
 
+// alsoValue is what an aggQuery.also metric adds up per row: rowValue, and
+// for tool_errors beside tool_calls the rows' error flag (tool rows only:
+// one pass over the tool calls gives both counts).
+func alsoValue(id string) string {
+	if id == MetricToolErrors {
+		return "r.errors"
+	}
+	return rowValue[id]
+}
+
 // validateGroupBy checks group_by against the metric's row dimensions.
 func validateGroupBy(m metricDef, groupBy []string) error {
 	seen := make(map[string]bool, len(groupBy))
@@ -216,7 +226,7 @@ func (s *Store) aggregate(ctx context.Context, q aggQuery, fn func(aggRow)) erro
 		}
 		sel = append(sel, sumOf(expr))
 		for _, id := range q.also {
-			sel = append(sel, sumOf(rowValue[id]))
+			sel = append(sel, sumOf(alsoValue(id)))
 		}
 	}
 	query := "SELECT "
@@ -389,7 +399,7 @@ func (s *Store) innerRows(q aggQuery, fast, bySession, needThread bool) (string,
 		where, args := bucketWindow(where, "t.bucket", q.start, q.end)
 		where, args = windowFilter(where, args, "t.at_ms", q.start, q.end)
 		return "SELECT t.bucket, t.at_ms, '' AS model, t.project, t.session_type, t.session_id, " + thread +
-			", t.tool_name AS tool, '' AS skill, " + zeros + " FROM tool_calls t" + join + " WHERE " + where, args
+			", t.tool_name AS tool, '' AS skill, " + zeros + ", t.is_error AS errors FROM tool_calls t" + join + " WHERE " + where, args
 	case srcAPI:
 		where, args := windowFilter(eventIs(facts.EventAPIRequest), nil, "occurred_at", q.start, q.end)
 		return "SELECT bucket, occurred_at AS at_ms, model, project, session_type, session_id, " + threadKeySQL +
