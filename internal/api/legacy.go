@@ -164,7 +164,8 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 		{"ccdash_pull_requests_total", "Pull requests opened in sessions, by project.", store.MetricPullRequests, store.DimProject, "project"},
 	}...)
 	// The token types and cost (the first five families) are sums over the
-	// same API requests by model: one pass (BreakdownSums). The other
+	// same API requests by model: one pass (BreakdownSums); tool calls and
+	// tool errors likewise. The other
 	// breakdowns are independent and run a few at a time, like the
 	// overview's queries. A job fills results from index first on.
 	type job struct {
@@ -180,6 +181,14 @@ func (h *handler) prometheus(w http.ResponseWriter, r *http.Request) {
 		return h.store.BreakdownSums(ctx, store.BreakdownQuery{Metric: families[0].metric, Dimension: store.DimModel}, also)
 	}}}
 	for i := 5; i < len(families); i++ {
+		if families[i].metric == store.MetricToolCalls && families[i+1].metric == store.MetricToolErrors {
+			jobs = append(jobs, job{i, func() ([]*store.Breakdown, error) { // one pass for both
+				return h.store.BreakdownSums(ctx, store.BreakdownQuery{Metric: store.MetricToolCalls, Dimension: store.DimTool},
+					[]string{store.MetricToolErrors})
+			}})
+			i++
+			continue
+		}
 		jobs = append(jobs, job{i, func() ([]*store.Breakdown, error) {
 			b, err := h.store.Breakdown(ctx, store.BreakdownQuery{Metric: families[i].metric, Dimension: families[i].dim})
 			return []*store.Breakdown{b}, err

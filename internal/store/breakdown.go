@@ -49,10 +49,14 @@ func (s *Store) Breakdown(ctx context.Context, q BreakdownQuery) (*Breakdown, er
 	sums := make(map[string]int64)
 	members := make(map[string]map[string]struct{})
 	if allTimeToolQuery(m, q) && !s.eventsOnly {
-		if sums, err = s.toolTotals(ctx, m); err != nil {
+		calls, errs, err := s.toolTotals(ctx)
+		if err != nil {
 			return nil, err
 		}
-		return breakdownOf(q, m, sums, q.Loc), nil
+		if m.id == MetricToolErrors {
+			calls = errs
+		}
+		return breakdownOf(q, m, calls, q.Loc), nil
 	}
 	err = s.aggregate(ctx, aggQuery{m: m, groupBy: []string{q.Dimension}, filters: q.Filters, start: q.Start, end: q.End},
 		func(r aggRow) {
@@ -111,16 +115,23 @@ func (q *BreakdownQuery) check() (metricDef, error) {
 
 // BreakdownSums is Breakdown of q.Metric and of each metric of also, by
 // q.Dimension, from one pass over the rows: the metrics must be sums over
-// the same rows (the token types and cost_usd). The answers are in that
-// order.
+// the same rows (the token types and cost_usd), or tool_calls with
+// tool_errors. The answers are in that order.
 func (s *Store) BreakdownSums(ctx context.Context, q BreakdownQuery, also []string) ([]*Breakdown, error) {
 	m, err := q.check()
 	if err != nil {
 		return nil, err
 	}
+	if m.id == MetricToolCalls && slices.Equal(also, []string{MetricToolErrors}) {
+		if q.Dimension == DimAgent || q.Dimension == DimHost { // summed per session first: no error flag there
+			return s.breakdownEach(ctx, q, m.id, MetricToolErrors)
+		}
+		return s.toolBreakdowns(ctx, q, m)
+	}
 	for _, id := range append([]string{m.id}, also...) {
 		if _, summed := rowValue[id]; !summed {
-			return nil, queryErrorf("metric", "%s is not a sum over API requests (one of %s)", id, joinList(sortedKeys(rowValue)))
+			return nil, queryErrorf("metric", "%s is not a sum over API requests (one of %s), nor tool_errors beside tool_calls",
+				id, joinList(sortedKeys(rowValue)))
 		}
 	}
 	sums := make([]map[string]int64, 1+len(also))
@@ -145,6 +156,44 @@ func (s *Store) BreakdownSums(ctx context.Context, q BreakdownQuery, also []stri
 	return out, nil
 }
 
+// breakdownEach is one Breakdown per metric.
+func (s *Store) breakdownEach(ctx context.Context, q BreakdownQuery, ids ...string) ([]*Breakdown, error) {
+	out := make([]*Breakdown, len(ids))
+	for i, id := range ids {
+		one := q
+		one.Metric = id
+		b, err := s.Breakdown(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// toolBreakdowns is BreakdownSums of tool_calls and tool_errors: from
+// toolTotals for all-time totals by tool, else in one pass over the tool
+// calls.
+func (s *Store) toolBreakdowns(ctx context.Context, q BreakdownQuery, m metricDef) ([]*Breakdown, error) {
+	calls, errs := make(map[string]int64), make(map[string]int64)
+	var err error
+	if allTimeToolQuery(m, q) && !s.eventsOnly {
+		calls, errs, err = s.toolTotals(ctx)
+	} else {
+		err = s.aggregate(ctx, aggQuery{m: m, groupBy: []string{q.Dimension}, filters: q.Filters, start: q.Start, end: q.End,
+			also: []string{MetricToolErrors}}, func(r aggRow) {
+			calls[r.dims[0]] += r.value
+			if r.also[0] > 0 {
+				errs[r.dims[0]] += r.also[0]
+			}
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []*Breakdown{breakdownOf(q, m, calls, q.Loc), breakdownOf(q, metricDefs[MetricToolErrors], errs, q.Loc)}, nil
+}
+
 // breakdownOf orders and pages the totals per key.
 func breakdownOf(q BreakdownQuery, m metricDef, sums map[string]int64, loc *time.Location) *Breakdown {
 	rows := make([]BreakdownRow, 0, len(sums))
@@ -165,41 +214,39 @@ func allTimeToolQuery(m metricDef, q BreakdownQuery) bool {
 		len(q.Filters) == 0 && q.Start.IsZero() && q.End.IsZero()
 }
 
-// toolTotals is tool calls (errors) per tool over all time, from
+// toolTotals is tool calls and tool errors per tool over all time, from
 // session_tool_usage: tool_calls summed per session and tool by every write
 // (recompute.go), a tenth of its rows, so the sums need no sort of every
 // call. Calls without a session are never summed there and are counted
-// from tool_calls directly (its session index finds them).
-func (s *Store) toolTotals(ctx context.Context, m metricDef) (map[string]int64, error) {
-	col, where := "call_count", ""
-	if m.id == MetricToolErrors {
-		col, where = "error_count", " AND is_error = 1"
-	}
-	out := make(map[string]int64)
+// from tool_calls directly (its session index finds them). A tool without
+// errors has no errors entry, as in a breakdown of tool_errors.
+func (s *Store) toolTotals(ctx context.Context) (calls, errs map[string]int64, err error) {
+	calls, errs = make(map[string]int64), make(map[string]int64)
 	for _, q := range []string{
-		"SELECT tool_name, CAST(SUM(" + col + ") AS BIGINT) FROM session_tool_usage GROUP BY tool_name",
-		"SELECT tool_name, COUNT(*) FROM tool_calls WHERE session_id = ''" + where + " GROUP BY tool_name",
+		"SELECT tool_name, CAST(SUM(call_count) AS BIGINT), CAST(SUM(error_count) AS BIGINT) FROM session_tool_usage GROUP BY tool_name",
+		"SELECT tool_name, COUNT(*), CAST(COALESCE(SUM(is_error), 0) AS BIGINT) FROM tool_calls WHERE session_id = '' GROUP BY tool_name",
 	} {
 		rows, err := s.db.QueryContext(ctx, q)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", m.id, err)
+			return nil, nil, fmt.Errorf("store: tool totals: %w", err)
 		}
 		for rows.Next() {
 			var tool string
-			var n int64
-			if err := rows.Scan(&tool, &n); err != nil {
+			var n, failed int64
+			if err := rows.Scan(&tool, &n, &failed); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("store: %s: %w", m.id, err)
+				return nil, nil, fmt.Errorf("store: tool totals: %w", err)
 			}
-			if n > 0 { // a tool with calls but no errors has no error row
-				out[tool] += n
+			calls[tool] += n
+			if failed > 0 {
+				errs[tool] += failed
 			}
 		}
 		if err := closeRows(rows); err != nil {
-			return nil, fmt.Errorf("store: %s: %w", m.id, err)
+			return nil, nil, fmt.Errorf("store: tool totals: %w", err)
 		}
 	}
-	return out, nil
+	return calls, errs, nil
 }
 
 // total is one metric's total over a window: a distinct count of threads

@@ -75,8 +75,12 @@ func TestToolTotalsMatchToolCalls(t *testing.T) {
 			m := metricDefs[id]
 			want := map[string]int64{}
 			require.NoError(t, s.aggregate(ctx, aggQuery{m: m, groupBy: []string{DimTool}}, func(r aggRow) { want[r.dims[0]] += r.value }))
-			got, err := s.toolTotals(ctx, m)
+			calls, errs, err := s.toolTotals(ctx)
 			require.NoError(t, err)
+			got := calls
+			if id == MetricToolErrors {
+				got = errs
+			}
 			assert.Equal(t, want, got, id)
 			assert.Contains(t, got, "Bash")
 			b, err := s.Breakdown(ctx, BreakdownQuery{Metric: id, Dimension: DimTool})
@@ -107,6 +111,26 @@ func TestBreakdownSumsMatchBreakdowns(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, got, 1+len(also))
 			for i, id := range append([]string{q.Metric}, also...) {
+				one := q
+				one.Metric = id
+				want, err := s.Breakdown(ctx, one)
+				require.NoError(t, err)
+				assert.Equal(t, want, got[i], "%s by %s", id, q.Dimension)
+				assert.NotEmpty(t, got[i].Rows)
+			}
+		}
+		// Tool calls and errors in one pass: all-time by tool (session_tool_usage),
+		// windowed and filtered (tool_calls), by agent (one breakdown each).
+		for _, q := range []BreakdownQuery{
+			{Metric: MetricToolCalls, Dimension: DimTool},
+			{Metric: MetricToolCalls, Dimension: DimTool, Filters: Filters{DimAgent: {"Explore"}}, Start: apibench.Begin.AddDate(0, 0, 3)},
+			{Metric: MetricToolCalls, Dimension: DimProject, Limit: 3},
+			{Metric: MetricToolCalls, Dimension: DimAgent},
+		} {
+			got, err := s.BreakdownSums(ctx, q, []string{MetricToolErrors})
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			for i, id := range []string{MetricToolCalls, MetricToolErrors} {
 				one := q
 				one.Metric = id
 				want, err := s.Breakdown(ctx, one)
