@@ -329,11 +329,11 @@ func (in *Ingestor) emitChunks(ctx context.Context, chunks <-chan *chunk, budget
 }
 
 // inFlightBytes is how many bytes of parsed lines may wait for the writer.
-// Parsed facts are the bulk of a backfill's heap. On the benchmark
-// histories (make bench-backfill, alternating runs) 4x BatchBytes peaked at
-// 280-350 MB RSS; 3x at 210-230 MB for the same wall time within noise
-// (+0-7%); 1x at ~185 MB but 20% slower, the readers starving the writer.
-func (in *Ingestor) inFlightBytes() int64 { return 3 * in.set.BatchBytes }
+// Parsed facts are the bulk of a backfill's heap, but less budget starves
+// the writer: with 3x BatchBytes a 2.1 GB history took 51-55 s instead of
+// 46-50 s for 10 MB less peak RSS (most of the memory a long backfill used
+// to keep was the parse state of finished files; see ReleaseIdle).
+func (in *Ingestor) inFlightBytes() int64 { return 4 * in.set.BatchBytes }
 
 // emission is one batch handed to Emit: the facts of some chunks and the
 // checkpoints their files reach once it is accepted.
