@@ -38,28 +38,45 @@ func referenceSnapshot(t *testing.T, tree string) map[string]string {
 	return snap
 }
 
+// TestReingestChangesNothing reads a history, reads it all again into the
+// same database, and restarts: no answer may change. Besides this
+// repository's testdata it runs on 24 shifted copies of the shared corpus
+// (random ids, equal streamed copies straddling midnight).
 func TestReingestChangesNothing(t *testing.T) {
-	tree := testdataTree(t)
-	data := t.TempDir()
+	trees := map[string]func(t *testing.T) string{
+		"testdata": testdataTree,
+		"corpus_copies": func(t *testing.T) string {
+			tree := t.TempDir()
+			_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
+			require.NoError(t, err)
+			return tree
+		},
+	}
+	for name, treeOf := range trees {
+		t.Run(name, func(t *testing.T) {
+			tree := treeOf(t)
+			data := t.TempDir()
 
-	c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
-	c.waitBackfill(time.Minute)
-	first := c.snapshot("UTC")
-	c.Stop()
+			c := startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
+			c.waitBackfill(2 * time.Minute)
+			first := c.snapshot("UTC")
+			c.Stop()
 
-	// Same database, checkpoints deleted: the whole history is read again.
-	require.NoError(t, os.RemoveAll(filepath.Join(data, "checkpoints")))
-	c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
-	st := c.waitBackfill(time.Minute)
-	second := c.snapshot("UTC")
-	c.Stop()
-	assert.Equal(t, first, second, "re-ingesting the same history must not change any answer")
-	assert.Positive(t, st.LinesRead)
+			// Same database, checkpoints deleted: the whole history is read again.
+			require.NoError(t, os.RemoveAll(filepath.Join(data, "checkpoints")))
+			c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
+			st := c.waitBackfill(2 * time.Minute)
+			second := c.snapshot("UTC")
+			c.Stop()
+			assert.Equal(t, first, second, "re-ingesting the same history must not change any answer")
+			assert.Positive(t, st.LinesRead)
 
-	// Same database and checkpoints: a plain restart.
-	c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
-	c.waitBackfill(time.Minute)
-	assert.Equal(t, first, c.snapshot("UTC"), "a restart must not change any answer")
+			// Same database and checkpoints: a plain restart.
+			c = startCollector(t, collectorEnv{ClaudeConfigDir: tree, DataDir: data})
+			c.waitBackfill(2 * time.Minute)
+			assert.Equal(t, first, c.snapshot("UTC"), "a restart must not change any answer")
+		})
+	}
 }
 
 func TestSIGKILLDuringBackfill(t *testing.T) {
