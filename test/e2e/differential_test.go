@@ -37,6 +37,17 @@ func corpusTree(t *testing.T) string {
 	return layoutTree(t, files)
 }
 
+// corpusCopiesTree is 24 copies of the corpus with fresh ids, each moved 7
+// hours after the one before (internal/corpus): every hour of the corpus
+// lands on midnight in one copy.
+func corpusCopiesTree(t *testing.T) string {
+	t.Helper()
+	tree := t.TempDir()
+	_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
+	require.NoError(t, err)
+	return tree
+}
+
 // testdataTree is this repository's own small transcript tree.
 func testdataTree(t *testing.T) string {
 	t.Helper()
@@ -105,9 +116,7 @@ func TestDifferentialCorpus(t *testing.T) {
 // of one response that straddle a day boundary must count on the day
 // ccusage counts them.
 func TestDifferentialCorpusCopies(t *testing.T) {
-	tree := t.TempDir()
-	_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
-	require.NoError(t, err)
+	tree := corpusCopiesTree(t)
 	for _, tz := range []string{"UTC", "America/New_York"} {
 		t.Run(strings.ReplaceAll(tz, "/", "_"), func(t *testing.T) {
 			assertMatchesCCUsage(t, tree, tz)

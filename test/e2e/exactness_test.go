@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ccdash/otelcol-ccdash/internal/corpus"
 	"github.com/ccdash/otelcol-ccdash/internal/synth"
 )
 
@@ -43,15 +42,7 @@ func referenceSnapshot(t *testing.T, tree string) map[string]string {
 // repository's testdata it runs on 24 shifted copies of the shared corpus
 // (random ids, equal streamed copies straddling midnight).
 func TestReingestChangesNothing(t *testing.T) {
-	trees := map[string]func(t *testing.T) string{
-		"testdata": testdataTree,
-		"corpus_copies": func(t *testing.T) string {
-			tree := t.TempDir()
-			_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
-			require.NoError(t, err)
-			return tree
-		},
-	}
+	trees := map[string]func(t *testing.T) string{"testdata": testdataTree, "corpus_copies": corpusCopiesTree}
 	for name, treeOf := range trees {
 		t.Run(name, func(t *testing.T) {
 			tree := treeOf(t)
@@ -147,15 +138,7 @@ func TestPostgresParity(t *testing.T) {
 	if dsn == "" {
 		t.Skip("CCDASH_TEST_POSTGRES_DSN not set: skipping PostgreSQL parity (CI sets it)")
 	}
-	trees := map[string]func(t *testing.T) string{
-		"testdata": testdataTree,
-		"corpus_copies": func(t *testing.T) string {
-			tree := t.TempDir()
-			_, err := corpus.Replicate(corpusDir(t), tree, 24, 7*time.Hour)
-			require.NoError(t, err)
-			return tree
-		},
-	}
+	trees := map[string]func(t *testing.T) string{"testdata": testdataTree, "corpus_copies": corpusCopiesTree}
 	for name, treeOf := range trees {
 		t.Run(name, func(t *testing.T) {
 			tree := treeOf(t)
