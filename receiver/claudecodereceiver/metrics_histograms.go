@@ -105,13 +105,14 @@ func (u *usageMetrics) observeTokenHistogram(changed map[seriesKey]struct{}, bes
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		c := u.seen[key]
+		h := u.keyHash(key)
+		c := u.seen[h]
 		if c.observed {
 			continue
 		}
 		f := best[key]
 		c.observed = true
-		u.seen[key] = c
+		u.seen[h] = c
 		in := f.Usage.Input + f.Usage.CacheRead + f.Usage.CacheCreation() // semconv: input includes cached tokens
 		u.observeHistogram(changed, seriesKey{metric: metricGenAITokens, k1: "gen_ai.token.type", v1: "input",
 			k2: "gen_ai.request.model", v2: f.Model}, genAITokenBounds, float64(in))
