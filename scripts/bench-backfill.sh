@@ -83,7 +83,7 @@ if [ "${HISTORY:-}" = corpus ]; then
   COPIES=${COPIES:-250}
   CORPUS=$ROOT/../shared/corpus/public
   [ -d "$CORPUS" ] || die "HISTORY=corpus needs $CORPUS"
-  HIST=${TMPDIR:-/tmp}/ccdash-bench-corpus-x$COPIES
+  HIST=${TMPDIR:-/tmp}/ccdash-bench-corpus-back-x$COPIES # "back": copies go back in time (benchtool corpus-tree)
   if [ ! -f "$HIST/.complete" ]; then
     rm -rf "$HIST"
     log "writing $COPIES copies of the public corpus into $HIST"

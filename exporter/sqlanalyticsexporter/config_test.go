@@ -22,13 +22,14 @@ func TestLoadConfig(t *testing.T) {
 		cfg := loadSub(t, cm, component.NewID(metadata.Type))
 		assert.Equal(t, createDefaultConfig(), cfg)
 		q := cfg.QueueConfig.Get()
-		assert.Equal(t, 1, q.NumConsumers, "SQLite has one writer")
+		assert.Equal(t, 2, q.NumConsumers, "one batch prepared while the other is written")
 		assert.True(t, q.WaitForResult, "checkpoints must advance only after the write committed")
 	})
 	t.Run("custom", func(t *testing.T) {
 		cfg := loadSub(t, cm, component.NewIDWithName(metadata.Type, "custom"))
 		assert.Equal(t, component.MustNewIDWithName("analytics", "team"), cfg.Store)
 		assert.EqualValues(t, 50, cfg.QueueConfig.Get().QueueSize)
+		assert.Equal(t, 1, cfg.QueueConfig.Get().NumConsumers)
 		assert.Equal(t, time.Minute, cfg.BackOffConfig.MaxElapsedTime)
 	})
 }

@@ -3,6 +3,7 @@ package sqlanalyticsexporter // import "github.com/ccdash/otelcol-ccdash/exporte
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
@@ -19,7 +20,7 @@ type logsExporter struct {
 	cfg      *Config
 	settings exporter.Settings
 	store    *store.Store
-	skipped  int64
+	skipped  atomic.Int64 // foreign records ignored so far; the queue's consumers run pushLogs concurrently
 }
 
 func newLogsExporter(cfg *Config, set exporter.Settings) *logsExporter {
@@ -55,11 +56,10 @@ func (e *logsExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		batch = append(batch, natives...)
 		skipped -= countRollupRecords(ld) // stored below (exporter_logs_rollup.go)
 	}
-	if skipped > 0 && e.skipped == 0 {
+	if skipped > 0 && e.skipped.Add(int64(skipped)) == int64(skipped) { // the first ones
 		e.settings.Logger.Info("Ignoring log records that are neither ccdash facts nor native Claude Code events",
 			zap.Int("count", skipped))
 	}
-	e.skipped += int64(skipped)
 	if len(batch) > 0 {
 		if err := e.store.Write(ctx, batch); err != nil {
 			return err

