@@ -54,6 +54,7 @@ var toolInputUpsert = &upsert{
     command_class = CASE WHEN excluded.command_class > tool_inputs.command_class THEN excluded.command_class ELSE tool_inputs.command_class END
 WHERE excluded.input_hash > tool_inputs.input_hash OR excluded.command_class > tool_inputs.command_class`,
 	rowsPerStmt: 500,
+	insertFirst: true,
 }
 
 // writeToolInputs upserts the batch's tool_inputs rows (inside Write's

@@ -31,9 +31,10 @@ type writer struct {
 // stmtShape identifies a prepared statement: an upsert and its row count,
 // or (u == nil) the SQL text of another statement.
 type stmtShape struct {
-	u     *upsert
-	rows  int
-	query string
+	u      *upsert
+	rows   int
+	ignore bool // u's INSERT OR IGNORE (insertFirst)
+	query  string
 }
 
 // acquireWriter returns the kept write connection or sets up a new one.
@@ -99,7 +100,8 @@ func (w *writer) execRows(ctx context.Context, d dialect, u *upsert, n int, appe
 	return w.conn.Raw(func(dc any) error {
 		for start := 0; start < n; {
 			rows := chunkRows(n-start, u.rowsPerStmt)
-			stmt, err := w.prepared(ctx, dc, d, u, rows)
+			insertFirst := u.insertFirst && d == dialectSQLite
+			stmt, err := w.prepared(ctx, dc, d, u, rows, insertFirst)
 			if err != nil {
 				return err
 			}
@@ -111,7 +113,10 @@ func (w *writer) execRows(ctx context.Context, d dialect, u *upsert, n int, appe
 			for i, v := range args {
 				named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
 			}
-			_, err = stmt.(driver.StmtExecContext).ExecContext(ctx, named)
+			res, err := stmt.(driver.StmtExecContext).ExecContext(ctx, named)
+			if err == nil && insertFirst {
+				err = w.upsertStored(ctx, dc, d, u, rows, res, named)
+			}
 			// Drop the references to this batch's values before the next
 			// Write, but keep the capacity.
 			clear(args)
@@ -139,12 +144,35 @@ func chunkRows(n, max int) int {
 	return 1 << (bits.Len(uint(n)) - 1) // the largest power of two <= n
 }
 
-func (w *writer) prepared(ctx context.Context, dc any, d dialect, u *upsert, rows int) (driver.Stmt, error) {
-	key := stmtShape{u: u, rows: rows}
+// upsertStored finishes an insertFirst statement: when its INSERT OR IGNORE
+// stored fewer than all rows, some keys were already there, and the upsert
+// runs over the same rows to apply its conflict rules to them.
+func (w *writer) upsertStored(ctx context.Context, dc any, d dialect, u *upsert, rows int, res driver.Result,
+	named []driver.NamedValue) error {
+	inserted, err := res.RowsAffected()
+	if err != nil || inserted == int64(rows) {
+		return err
+	}
+	stmt, err := w.prepared(ctx, dc, d, u, rows, false)
+	if err != nil {
+		return err
+	}
+	_, err = stmt.(driver.StmtExecContext).ExecContext(ctx, named)
+	return err
+}
+
+// prepared returns u's statement for rows rows: the upsert, or (ignore) its
+// INSERT OR IGNORE.
+func (w *writer) prepared(ctx context.Context, dc any, d dialect, u *upsert, rows int, ignore bool) (driver.Stmt, error) {
+	key := stmtShape{u: u, rows: rows, ignore: ignore}
 	if st, ok := w.stmts[key]; ok {
 		return st, nil
 	}
-	st, err := prepare(ctx, dc, u.statement(d, rows))
+	query := u.statement(d, rows)
+	if ignore {
+		query = u.insertOrIgnore(rows)
+	}
+	st, err := prepare(ctx, dc, query)
 	if err != nil {
 		return nil, fmt.Errorf("%s: prepare: %w", u.table, err)
 	}
