@@ -21,6 +21,8 @@ import (
 //   - append: rowid order, no key index: the cheapest way to keep the rows;
 //   - unique-key: a TEXT PRIMARY KEY on keys in random order (message and
 //     tool_use ids are random), which idempotent upserts need;
+//   - unique-key-or-ignore: the same as INSERT OR IGNORE, which cannot abort
+//     half way and so needs no statement journal (upsert.insertFirst);
 //   - unique-key-sorted: the same keys written in key order, to show that
 //     the key order, not the key, is what costs.
 func BenchmarkSQLiteFloor(b *testing.B) {
@@ -30,7 +32,7 @@ func BenchmarkSQLiteFloor(b *testing.B) {
 		payloadLen  = 700 // corpus-shaped histories average ~700 bytes of payload per fact
 	)
 	payload := `{"cwd":"/home/dev/code/project","source_file":"` + strings.Repeat("x", payloadLen-50) + `"}`
-	for _, variant := range []string{"append", "unique-key", "unique-key-sorted"} {
+	for _, variant := range []string{"append", "unique-key", "unique-key-or-ignore", "unique-key-sorted"} {
 		b.Run(variant, func(b *testing.B) {
 			db, _, err := openSQLite(filepath.Join(b.TempDir(), "floor.db"))
 			if err != nil {
@@ -49,7 +51,11 @@ func BenchmarkSQLiteFloor(b *testing.B) {
     payload_json TEXT NOT NULL)`); err != nil {
 				b.Fatal(err)
 			}
-			insert := "INSERT INTO floor VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", rowsPerStmt), ",")
+			verb := "INSERT"
+			if variant == "unique-key-or-ignore" {
+				verb = "INSERT OR IGNORE"
+			}
+			insert := verb + " INTO floor VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", rowsPerStmt), ",")
 			keys := make([]string, rowsPerTx)
 			args := make([]any, 0, rowsPerStmt*9)
 			b.ResetTimer()
