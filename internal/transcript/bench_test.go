@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/ccdash/otelcol-ccdash/internal/facts"
@@ -92,6 +93,7 @@ func benchExtract(b *testing.B, files []benchFile, size int64) {
 	emit := func(facts.Fact) { n++ }
 	b.SetBytes(size)
 	b.ReportAllocs()
+	perLine := startAllocsPerLine(files)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, f := range files {
@@ -103,6 +105,32 @@ func benchExtract(b *testing.B, files []benchFile, size int64) {
 		}
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "facts/op")
+	perLine.report(b)
+}
+
+// allocsPerLine reports heap allocations per transcript line (the issue's
+// parser figure next to MB/s), from the runtime's malloc count over the
+// benchmark loop.
+type allocsPerLine struct {
+	lines   int
+	mallocs uint64
+}
+
+func startAllocsPerLine(files []benchFile) allocsPerLine {
+	var a allocsPerLine
+	for _, f := range files {
+		a.lines += len(f.lines)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	a.mallocs = ms.Mallocs
+	return a
+}
+
+func (a allocsPerLine) report(b *testing.B) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.Mallocs-a.mallocs)/float64(a.lines*b.N), "allocs/line")
 }
 
 // BenchmarkParseLine isolates JSON decoding.
@@ -110,6 +138,7 @@ func BenchmarkParseLine(b *testing.B) {
 	files, size := benchInput(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
+	perLine := startAllocsPerLine(files)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, f := range files {
@@ -118,4 +147,5 @@ func BenchmarkParseLine(b *testing.B) {
 			}
 		}
 	}
+	perLine.report(b)
 }
