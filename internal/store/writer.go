@@ -98,9 +98,9 @@ func (w *writer) execRows(ctx context.Context, d dialect, u *upsert, n int, appe
 		return nil
 	}
 	return w.conn.Raw(func(dc any) error {
+		insertFirst := u.insertFirst && d == dialectSQLite
 		for start := 0; start < n; {
 			rows := chunkRows(n-start, u.rowsPerStmt)
-			insertFirst := u.insertFirst && d == dialectSQLite
 			stmt, err := w.prepared(ctx, dc, d, u, rows, insertFirst)
 			if err != nil {
 				return err
@@ -115,7 +115,13 @@ func (w *writer) execRows(ctx context.Context, d dialect, u *upsert, n int, appe
 			}
 			res, err := stmt.(driver.StmtExecContext).ExecContext(ctx, named)
 			if err == nil && insertFirst {
-				err = w.upsertStored(ctx, dc, d, u, rows, res, named)
+				var mostlyStored bool
+				mostlyStored, err = w.upsertStored(ctx, dc, d, u, rows, res, named)
+				// A replay (lost checkpoints, a batch repeated after a
+				// crash) finds its keys stored: the rest of this call's
+				// rows skip the INSERT OR IGNORE that would only double
+				// the work.
+				insertFirst = !mostlyStored
 			}
 			// Drop the references to this batch's values before the next
 			// Write, but keep the capacity.
@@ -146,19 +152,20 @@ func chunkRows(n, max int) int {
 
 // upsertStored finishes an insertFirst statement: when its INSERT OR IGNORE
 // stored fewer than all rows, some keys were already there, and the upsert
-// runs over the same rows to apply its conflict rules to them.
+// runs over the same rows to apply its conflict rules to them. It reports
+// whether most of the rows were already stored.
 func (w *writer) upsertStored(ctx context.Context, dc any, d dialect, u *upsert, rows int, res driver.Result,
-	named []driver.NamedValue) error {
+	named []driver.NamedValue) (mostlyStored bool, err error) {
 	inserted, err := res.RowsAffected()
 	if err != nil || inserted == int64(rows) {
-		return err
+		return false, err
 	}
 	stmt, err := w.prepared(ctx, dc, d, u, rows, false)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, err = stmt.(driver.StmtExecContext).ExecContext(ctx, named)
-	return err
+	return 2*inserted < int64(rows), err
 }
 
 // prepared returns u's statement for rows rows: the upsert, or (ignore) its
