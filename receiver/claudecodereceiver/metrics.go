@@ -3,6 +3,8 @@ package claudecodereceiver // import "github.com/ccdash/otelcol-ccdash/receiver/
 import (
 	"context"
 	"hash/maphash"
+	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -50,23 +52,61 @@ type usageMetrics struct {
 	start    time.Time
 	seed     maphash.Seed        // of the key hashes, for this process
 	seen     map[uint64]counted  // fact key hash -> largest copy counted
+	wide     map[uint64]tokens   // the tokens of a counted entry that do not fit its 32-bit fields
 	once     map[uint64]struct{} // key hashes of facts counted once (sessions, commits, PRs, tool results, file edits)
 	totals   accumulator         // cumulative values per series
 	hists    map[seriesKey]*histogram
 	parents  map[string]string // subagent session -> parent session (for depth)
 }
 
-// counted is what was already counted for one API response.
+// counted is what was already counted for one API response. seen holds one
+// per response of the whole history (~635k at 4.9 GB), so its token counts
+// take 32 bits each: 32 bytes an entry instead of 56. No response comes
+// near 4 billion tokens of one type; one that did would keep its counts in
+// wide.
 type counted struct {
-	usage    facts.Usage
-	cost     int64
-	observed bool // recorded in gen_ai.client.token.usage
+	cost                                    int64
+	input, output, cacheRead, cacheCreation uint32
+	isWide                                  bool // the counts are in wide
+	observed                                bool // recorded in gen_ai.client.token.usage
+}
+
+// tokens are the token counts the metrics split by type: input, output,
+// cache read, cache creation.
+type tokens [4]int64
+
+func tokensOf(us facts.Usage) tokens {
+	return tokens{us.Input, us.Output, us.CacheRead, us.CacheCreation()}
+}
+
+func (t tokens) total() int64 { return t[0] + t[1] + t[2] + t[3] }
+
+// counts returns what was counted for the response with key hash h.
+func (u *usageMetrics) counts(h uint64) (tokens, counted) {
+	c := u.seen[h]
+	if c.isWide {
+		return u.wide[h], c
+	}
+	return tokens{int64(c.input), int64(c.output), int64(c.cacheRead), int64(c.cacheCreation)}, c
+}
+
+// setCounts records t and cost as counted for the response with key hash h.
+func (u *usageMetrics) setCounts(h uint64, t tokens, cost int64, observed bool) {
+	c := counted{cost: cost, observed: observed}
+	if slices.ContainsFunc(t[:], func(n int64) bool { return n < 0 || n > math.MaxUint32 }) {
+		c.isWide = true
+		u.wide[h] = t
+	} else {
+		c.input, c.output, c.cacheRead, c.cacheCreation = uint32(t[0]), uint32(t[1]), uint32(t[2]), uint32(t[3])
+		delete(u.wide, h)
+	}
+	u.seen[h] = c
 }
 
 func newUsageMetrics(set receiver.Settings) *usageMetrics {
 	return &usageMetrics{
 		settings: set, start: time.Now(), seed: maphash.MakeSeed(),
-		seen: map[uint64]counted{}, once: map[uint64]struct{}{}, totals: accumulator{},
+		seen: map[uint64]counted{}, wide: map[uint64]tokens{}, once: map[uint64]struct{}{}, totals: accumulator{},
 		hists: map[seriesKey]*histogram{}, parents: map[string]string{},
 	}
 }
@@ -186,23 +226,15 @@ func (u *usageMetrics) observe(batch []facts.Fact) (pmetric.Metrics, int) {
 
 func (u *usageMetrics) observeUsage(acc accumulator, f *facts.Fact) {
 	h := u.keyHash(f.Key)
-	prev := u.seen[h]
-	if f.Usage.Total() <= prev.usage.Total() {
+	prevTokens, prev := u.counts(h)
+	cur := tokensOf(f.Usage)
+	if cur.total() <= prevTokens.total() {
 		return
 	}
-	u.seen[h] = counted{usage: f.Usage, cost: f.CostNanos, observed: prev.observed}
-	d := func(cur, old int64) int64 { return max(cur-old, 0) }
-	for _, c := range []struct {
-		typ string
-		n   int64
-	}{
-		{"input", d(f.Usage.Input, prev.usage.Input)},
-		{"output", d(f.Usage.Output, prev.usage.Output)},
-		{"cacheRead", d(f.Usage.CacheRead, prev.usage.CacheRead)},
-		{"cacheCreation", d(f.Usage.CacheCreation(), prev.usage.CacheCreation())},
-	} {
-		if c.n > 0 {
-			acc.add(seriesKey{metric: metricTokenUsage, k1: "type", v1: c.typ, k2: "model", v2: f.Model}, f.Time, c.n, 0)
+	u.setCounts(h, cur, f.CostNanos, prev.observed)
+	for i, typ := range [...]string{"input", "output", "cacheRead", "cacheCreation"} {
+		if n := cur[i] - prevTokens[i]; n > 0 {
+			acc.add(seriesKey{metric: metricTokenUsage, k1: "type", v1: typ, k2: "model", v2: f.Model}, f.Time, n, 0)
 		}
 	}
 	if dc := f.CostNanos - prev.cost; dc > 0 {

@@ -173,3 +173,35 @@ func TestGenAITokenHistogramObservesEachResponseOnce(t *testing.T) {
 	assert.EqualValues(t, 500, u.totals[seriesKey{metric: metricTokenUsage, k1: "type", v1: "output", k2: "model", v2: "claude-opus-4-6"}].intVal,
 		"the counter still takes the growth")
 }
+
+// TestUsageMetricsWideCounts: token counts past 32 bits (kept outside the
+// compact entries) still count only the growth over the largest copy.
+func TestUsageMetricsWideCounts(t *testing.T) {
+	u := newUsageMetrics(receivertest.NewNopSettings(metadata.Type))
+	ts := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	copyOf := func(in, read int64) facts.Fact {
+		return facts.Fact{Key: "req:big", Event: facts.EventAPIRequest, Time: ts, Model: "m",
+			Usage: facts.Usage{Input: in, Output: 7, CacheRead: read}}
+	}
+	const big = int64(5_000_000_000) // past 32 bits
+	for _, batch := range [][]facts.Fact{
+		{copyOf(10, 20)},
+		{copyOf(big, 20)}, // compact -> wide
+		{copyOf(big, 20)}, // a repeated copy adds nothing
+		{copyOf(big, 3*big), copyOf(big+1, 3*big)},
+	} {
+		u.observe(batch)
+	}
+	get := func(typ string) int64 {
+		return u.totals[seriesKey{metric: metricTokenUsage, k1: "type", v1: typ, k2: "model", v2: "m"}].intVal
+	}
+	assert.Equal(t, big+1, get("input"))
+	assert.Equal(t, 3*big, get("cacheRead"))
+	assert.EqualValues(t, 7, get("output"))
+	assert.Len(t, u.wide, 1)
+
+	u.observe([]facts.Fact{{Key: "req:small", Event: facts.EventAPIRequest, Time: ts, Model: "m",
+		Usage: facts.Usage{Input: 1}}})
+	assert.Len(t, u.wide, 1, "a compact response takes no wide entry")
+	assert.EqualValues(t, big+2, get("input"))
+}
