@@ -14,10 +14,14 @@
 #   CONFIG=cmd/otelcol-ccdash/config.yaml
 #   KEEP=1                      keep the collector's data dir and logs
 #   GNU_TIME=/usr/bin/time      GNU time for ccusage's peak RSS (else VmHWM is sampled from /proc)
+#   FLOOR=1                     also time the two floors under any full-fidelity backfill: the parser alone
+#                               over the same files (benchtool parse) and SQLite appending as many rows as
+#                               the backfill stored (BenchmarkSQLiteFloor/append); FLOOR=0 skips
 #
 # Steps: generate (cached) -> warm the page cache -> (a) ccusage claude daily
 # -> (b) otelcol-ccdash from an empty data dir until /status says the backfill
-# is complete -> (c) /series latency -> Markdown table on stdout.
+# is complete -> (c) /series latency -> (d) the floors: parsing alone, and
+# appending that many rows to SQLite -> Markdown table on stdout.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -160,6 +164,36 @@ kill -TERM "$PID" 2>/dev/null || true
 wait "$PID" 2>/dev/null || true
 PID=
 
+# MB/s and MB for the report.
+mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "-" }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
+
+# --- (d) floors -----------------------------------------------------------------------
+# The least any full-fidelity backfill into SQLite can take, in two parts:
+# this parser turning the same files into facts on every core, with nothing
+# downstream; and SQLite appending as many ~700-byte rows in 4,096-row
+# transactions, with no parsing, no pipeline and no key index
+# (internal/store/bench_floor_test.go). The write runs on one connection, so
+# even perfectly overlapped the two need max(parse wall, append, (parse CPU +
+# append) / cores).
+FLOOR_ROWS=
+if [ "${FLOOR:-1}" = 1 ]; then
+  log "(d) parser floor: benchtool parse over the same files"
+  read -r PARSE_WALL PARSE_CPU PARSE_FACTS < <("$TOOL" parse -dir "$HIST")
+  EVENTS=$(grep -o '"events_stored":[0-9]*' "$WORK/status.json" | grep -o '[0-9]*$')
+  TXS=$(( (EVENTS + 4095) / 4096 ))
+  log "(d) SQLite floor: $TXS x 4,096 rows appended (BenchmarkSQLiteFloor/append)"
+  ROWS_PER_S=$(go test -run '^$' -bench 'SQLiteFloor/append$' -benchtime="${TXS}x" ./internal/store/ |
+    awk '/rows\/s/ { for (i = 2; i <= NF; i++) if ($i == "rows/s") print $(i - 1) }')
+  [ -n "$ROWS_PER_S" ] || die "the floor benchmark printed no rows/s"
+  WRITE_WALL=$(awk -v n="$((TXS * 4096))" -v r="$ROWS_PER_S" 'BEGIN { printf "%.2f", n / r }')
+  BOUND=$(awk -v p="$PARSE_WALL" -v pc="$PARSE_CPU" -v w="$WRITE_WALL" -v c="$(nproc)" \
+    'BEGIN { b = (pc + w) / c; if (p > b) b = p; if (w > b) b = w; printf "%.2f", b }')
+  FLOOR_ROWS="| floor: parsing alone, $PARSE_FACTS facts on $(nproc) cores ($PARSE_CPU s CPU), nothing downstream | $PARSE_WALL | $(mbps "$PARSE_WALL") | – | – |
+| floor: SQLite appending $((TXS * 4096)) rows, nothing else (no parsing, no key index) | $WRITE_WALL | – | – | – |
+| both floors perfectly overlapped: max(parse, append, (parse CPU + append) / cores) | $BOUND | $(mbps "$BOUND") | – | – |"
+fi
+
 SOURCE="seed $SEED, $DAYS days, ccdash-synth"
 case "${HISTORY:-}" in
   "") ;;
@@ -167,8 +201,6 @@ case "${HISTORY:-}" in
   *) SOURCE="$HIST" ;;
 esac
 # --- report -------------------------------------------------------------------------
-mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "-" }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
 if [ "$OUR_OUTPUT" = "$CC_OUTPUT" ]; then CHECK="equal"; else CHECK="DIFFERENT"; fi
 
 cat <<REPORT
@@ -181,6 +213,7 @@ History: $MB MB in $FILES files ($SOURCE), page cache warm; $(nproc) CPUs.
 |---|---:|---:|---:|---:|
 | ccusage $CCUSAGE_VERSION \`claude daily --json --offline\` | $CC_WALL | $(mbps "$CC_WALL") | $(mb "$CC_RSS_KB") | – |
 | otelcol-ccdash backfill (empty data dir → backfill_complete) | $OC_WALL | $(mbps "$OC_WALL") | $(mb "$OC_RSS_KB") | $P95 |
+$FLOOR_ROWS
 
 /series p50 $P50 ms over $REQUESTS requests. tokens_output total: otelcol-ccdash $OUR_OUTPUT, ccusage $CC_OUTPUT ($CHECK).
 REPORT

@@ -7,6 +7,7 @@
 //	benchtool series -url U [-n 200]           time N GETs of a /series URL: "p50_ms p95_ms total"
 //	benchtool corpus-tree -src S -out D [-copies N]
 //	                                           write N id-rewritten copies of the public corpus as a Claude config dir
+//	benchtool parse -dir D                     time the parser alone over D's transcripts: "wall_s cpu_s facts"
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool ccusage-bin | free-port | wait-backfill | series | corpus-tree [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchtool ccusage-bin | free-port | wait-backfill | series | corpus-tree | parse [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -46,6 +47,8 @@ func main() {
 		err = series(args)
 	case "corpus-tree":
 		err = corpusTree(args)
+	case "parse":
+		err = parseFloor(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
