@@ -175,9 +175,22 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
 # transactions, with no parsing, no pipeline and no key index
 # (internal/store/bench_floor_test.go). The write runs on one connection, so
 # even perfectly overlapped the two need max(parse wall, append, (parse CPU +
-# append) / cores).
+# append) / cores). For memory, the floor is the collector itself: the same
+# binary and config on an empty history.
 FLOOR_ROWS=
 if [ "${FLOOR:-1}" = 1 ]; then
+  log "(d) memory floor: the collector on an empty history"
+  mkdir -p "$WORK/empty/projects" "$WORK/idle"
+  CLAUDE_CONFIG_DIR=$WORK/empty CCDASH_DATA_DIR=$WORK/idle CCDASH_API_ENDPOINT=127.0.0.1:$API_PORT CCDASH_PROM_PORT=$PROM_PORT \
+    "$BIN" --config "$CONFIG" >"$WORK/idle.log" 2>&1 &
+  PID=$!
+  "$TOOL" wait-backfill -url "http://127.0.0.1:$API_PORT" -pid "$PID" -timeout 1m -min-files 0 >/dev/null ||
+    die "the collector did not start on an empty history (log: $WORK/idle.log)"
+  IDLE_RSS_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
+  kill -TERM "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  PID=
+
   log "(d) parser floor: benchtool parse over the same files"
   read -r PARSE_WALL PARSE_CPU PARSE_FACTS < <("$TOOL" parse -dir "$HIST")
   EVENTS=$(grep -o '"events_stored":[0-9]*' "$WORK/status.json" | grep -o '[0-9]*$')
@@ -191,7 +204,8 @@ if [ "${FLOOR:-1}" = 1 ]; then
     'BEGIN { b = (pc + w) / c; if (p > b) b = p; if (w > b) b = w; printf "%.2f", b }')
   FLOOR_ROWS="| floor: parsing alone, $PARSE_FACTS facts on $(nproc) cores ($PARSE_CPU s CPU), nothing downstream | $PARSE_WALL | $(mbps "$PARSE_WALL") | – | – |
 | floor: SQLite appending $((TXS * 4096)) rows, nothing else (no parsing, no key index) | $WRITE_WALL | – | – | – |
-| both floors perfectly overlapped: max(parse, append, (parse CPU + append) / cores) | $BOUND | $(mbps "$BOUND") | – | – |"
+| both floors perfectly overlapped: max(parse, append, (parse CPU + append) / cores) | $BOUND | $(mbps "$BOUND") | – | – |
+| floor: otelcol-ccdash on an empty history (same binary and config) | – | – | $(mb "$IDLE_RSS_KB") | – |"
 fi
 
 SOURCE="seed $SEED, $DAYS days, ccdash-synth"

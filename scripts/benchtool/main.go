@@ -3,7 +3,8 @@
 //
 //	benchtool ccusage-bin                      print the ccusage binary (installing it)
 //	benchtool free-port [-n N]                 print N distinct free TCP ports on 127.0.0.1
-//	benchtool wait-backfill -url U [-pid P]    poll U/api/analytics/status until the backfill is complete
+//	benchtool wait-backfill -url U [-pid P] [-min-files 1]
+//	                                           poll U/api/analytics/status until the backfill is complete
 //	benchtool series -url U [-n 200]           time N GETs of a /series URL: "p50_ms p95_ms total"
 //	benchtool corpus-tree -src S -out D [-copies N]
 //	                                           write N id-rewritten copies of the public corpus as a Claude config dir
@@ -119,6 +120,7 @@ func waitBackfill(args []string) error {
 	base := fs.String("url", "", "API base URL, e.g. http://127.0.0.1:8899")
 	pid := fs.Int("pid", 0, "collector pid: fail fast when it exits")
 	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long")
+	minFiles := fs.Int64("min-files", 1, "files the status must count (0: an empty history)")
 	_ = fs.Parse(args)
 	deadline := time.Now().Add(*timeout)
 	lastReport := time.Now()
@@ -132,7 +134,7 @@ func waitBackfill(args []string) error {
 			return fmt.Errorf("backfill not complete after %s (last status %+v, last error %v)", *timeout, st, lastErr)
 		}
 		lastErr = getJSON(*base+"/api/analytics/status", &st)
-		if lastErr == nil && st.BackfillComplete && st.FilesTotal > 0 && st.FilesCaughtUp >= st.FilesTotal {
+		if lastErr == nil && st.BackfillComplete && st.FilesTotal >= *minFiles && st.FilesCaughtUp >= st.FilesTotal {
 			b, _ := json.Marshal(st)
 			fmt.Println(string(b))
 			return nil
