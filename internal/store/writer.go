@@ -50,7 +50,9 @@ func (s *Store) acquireWriter(ctx context.Context) (*writer, error) {
 	if s.dialect == dialectSQLite {
 		pragmas := sqliteWriterPragmas
 		if s.pinWriter { // a file database: checkpoints in the background
-			pragmas = append(pragmas[:len(pragmas):len(pragmas)], "PRAGMA wal_autocheckpoint = "+walWriterAutocheckpoint)
+			pragmas = append(pragmas[:len(pragmas):len(pragmas)],
+				"PRAGMA wal_autocheckpoint = "+walWriterAutocheckpoint,
+				"PRAGMA journal_size_limit = "+walSizeLimit)
 		}
 		for _, p := range pragmas {
 			if _, err := conn.ExecContext(ctx, p); err != nil {
