@@ -173,7 +173,8 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }'; }
 # this parser turning the same files into facts on every core, with nothing
 # downstream; and SQLite appending as many ~700-byte rows in 4,096-row
 # transactions, with no parsing, no pipeline and no key index
-# (internal/store/bench_floor_test.go). The write runs on one connection, so
+# (internal/store/bench_floor_test.go), then the same with the narrowest
+# unique key re-ingesting could rely on. The write runs on one connection, so
 # even perfectly overlapped the two need max(parse wall, append, (parse CPU +
 # append) / cores). For memory, the floor is the collector itself: the same
 # binary and config on an empty history.
@@ -195,15 +196,21 @@ if [ "${FLOOR:-1}" = 1 ]; then
   read -r PARSE_WALL PARSE_CPU PARSE_FACTS < <("$TOOL" parse -dir "$HIST")
   EVENTS=$(grep -o '"events_stored":[0-9]*' "$WORK/status.json" | grep -o '[0-9]*$')
   TXS=$(( (EVENTS + 4095) / 4096 ))
-  log "(d) SQLite floor: $TXS x 4,096 rows appended (BenchmarkSQLiteFloor/append)"
-  ROWS_PER_S=$(go test -run '^$' -bench 'SQLiteFloor/append$' -benchtime="${TXS}x" ./internal/store/ |
-    awk '/rows\/s/ { for (i = 2; i <= NF; i++) if ($i == "rows/s") print $(i - 1) }')
-  [ -n "$ROWS_PER_S" ] || die "the floor benchmark printed no rows/s"
-  WRITE_WALL=$(awk -v n="$((TXS * 4096))" -v r="$ROWS_PER_S" 'BEGIN { printf "%.2f", n / r }')
+  log "(d) SQLite floor: $TXS x 4,096 rows appended (BenchmarkSQLiteFloor/append and /hash-key)"
+  go test -run '^$' -bench 'SQLiteFloor/(append|hash-key)$' -benchtime="${TXS}x" ./internal/store/ >"$WORK/floor.txt"
+  # floor_wall VARIANT: seconds for TXS x 4,096 rows from the variant's rows/s.
+  floor_wall() {
+    awk -v v="SQLiteFloor/$1-" -v n="$((TXS * 4096))" 'index($1, v) > 0 {
+      for (i = 2; i <= NF; i++) if ($i == "rows/s") printf "%.2f", n / $(i - 1) }' "$WORK/floor.txt"
+  }
+  WRITE_WALL=$(floor_wall append)
+  HASH_WALL=$(floor_wall hash-key)
+  [ -n "$WRITE_WALL" ] && [ -n "$HASH_WALL" ] || die "the floor benchmark printed no rows/s: $(cat "$WORK/floor.txt")"
   BOUND=$(awk -v p="$PARSE_WALL" -v pc="$PARSE_CPU" -v w="$WRITE_WALL" -v c="$(nproc)" \
     'BEGIN { b = (pc + w) / c; if (p > b) b = p; if (w > b) b = w; printf "%.2f", b }')
   FLOOR_ROWS="| floor: parsing alone, $PARSE_FACTS facts on $(nproc) cores ($PARSE_CPU s CPU), nothing downstream | $PARSE_WALL | $(mbps "$PARSE_WALL") | – | – |
 | floor: SQLite appending $((TXS * 4096)) rows, nothing else (no parsing, no key index) | $WRITE_WALL | – | – | – |
+| floor: the same with the narrowest unique key (a 64-bit hash), which idempotent writes need | $HASH_WALL | – | – | – |
 | both floors perfectly overlapped: max(parse, append, (parse CPU + append) / cores) | $BOUND | $(mbps "$BOUND") | – | – |
 | floor: otelcol-ccdash on an empty history (same binary and config) | – | – | $(mb "$IDLE_RSS_KB") | – |"
 fi

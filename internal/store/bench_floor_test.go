@@ -24,7 +24,10 @@ import (
 //   - unique-key-or-ignore: the same as INSERT OR IGNORE, which cannot abort
 //     half way and so needs no statement journal (upsert.insertFirst);
 //   - unique-key-sorted: the same keys written in key order, to show that
-//     the key order, not the key, is what costs.
+//     the key order, not the key, is what costs;
+//   - hash-key: no index on the text key, a unique index on a 64-bit hash
+//     of it instead: the narrowest key index an idempotent write could use
+//     (collisions aside), still in random order.
 func BenchmarkSQLiteFloor(b *testing.B) {
 	const (
 		rowsPerTx   = 4096
@@ -32,7 +35,7 @@ func BenchmarkSQLiteFloor(b *testing.B) {
 		payloadLen  = 700 // corpus-shaped histories average ~700 bytes of payload per fact
 	)
 	payload := `{"cwd":"/home/dev/code/project","source_file":"` + strings.Repeat("x", payloadLen-50) + `"}`
-	for _, variant := range []string{"append", "unique-key", "unique-key-or-ignore", "unique-key-sorted"} {
+	for _, variant := range []string{"append", "unique-key", "unique-key-or-ignore", "unique-key-sorted", "hash-key"} {
 		b.Run(variant, func(b *testing.B) {
 			db, _, err := openSQLite(filepath.Join(b.TempDir(), "floor.db"))
 			if err != nil {
@@ -41,23 +44,32 @@ func BenchmarkSQLiteFloor(b *testing.B) {
 			defer db.Close()
 			db.SetMaxOpenConns(1)
 			key := "fact_key TEXT NOT NULL PRIMARY KEY"
-			if variant == "append" {
+			if variant == "append" || variant == "hash-key" {
 				key = "fact_key TEXT NOT NULL"
+			}
+			cols, hashCol := 9, ""
+			if variant == "hash-key" {
+				cols, hashCol = 10, ", key_hash INTEGER NOT NULL"
 			}
 			ctx := context.Background()
 			if _, err := db.ExecContext(ctx, `CREATE TABLE floor (`+key+`, event_name TEXT NOT NULL,
     occurred_at INTEGER NOT NULL, session_id TEXT NOT NULL, model TEXT NOT NULL,
     tokens_input INTEGER NOT NULL, tokens_output INTEGER NOT NULL, cost_nanos INTEGER NOT NULL,
-    payload_json TEXT NOT NULL)`); err != nil {
+    payload_json TEXT NOT NULL`+hashCol+`)`); err != nil {
 				b.Fatal(err)
 			}
+			if variant == "hash-key" {
+				if _, err := db.ExecContext(ctx, `CREATE UNIQUE INDEX floor_key_hash ON floor (key_hash)`); err != nil {
+					b.Fatal(err)
+				}
+			}
 			verb := "INSERT"
-			if variant == "unique-key-or-ignore" {
+			if variant == "unique-key-or-ignore" || variant == "hash-key" {
 				verb = "INSERT OR IGNORE"
 			}
-			insert := verb + " INTO floor VALUES " + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?),", rowsPerStmt), ",")
+			insert := verb + " INTO floor VALUES " + strings.TrimSuffix(strings.Repeat("("+strings.TrimSuffix(strings.Repeat("?,", cols), ",")+"),", rowsPerStmt), ",")
 			keys := make([]string, rowsPerTx)
-			args := make([]any, 0, rowsPerStmt*9)
+			args := make([]any, 0, rowsPerStmt*cols)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -87,6 +99,9 @@ func BenchmarkSQLiteFloor(b *testing.B) {
 						n := int64(i*rowsPerTx + r)
 						args = append(args, keys[r], "claude_code.api_request", n, fmt.Sprintf("sess-%06d", n/150),
 							"claude-opus-4-6", n%1000, n%300, n*7, payload)
+						if variant == "hash-key" {
+							args = append(args, int64(hashString(0, keys[r])))
+						}
 					}
 					if _, err := stmt.ExecContext(ctx, args...); err != nil {
 						b.Fatal(err)
