@@ -62,7 +62,7 @@ mdatagen:
 bench: ## Go benchmarks: parser MB/s, store rows/s
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/transcript/ ./internal/store/
 
-bench-backfill: build ## backfill of a ~500 MB history vs ccusage, side by side (SIZE=500MB synthetic; HISTORY=corpus real-shaped)
+bench-backfill: build ## backfill of a ~500 MB history vs ccusage, side by side, with the parse/append/memory floors (SIZE=500MB synthetic; HISTORY=corpus real-shaped; FLOOR=0 skips the floors)
 	scripts/bench-backfill.sh
 
 clean:
