@@ -14,14 +14,15 @@
 #   CONFIG=cmd/otelcol-ccdash/config.yaml
 #   KEEP=1                      keep the collector's data dir and logs
 #   GNU_TIME=/usr/bin/time      GNU time for ccusage's peak RSS (else VmHWM is sampled from /proc)
-#   FLOOR=1                     also time the two floors under any full-fidelity backfill: the parser alone
-#                               over the same files (benchtool parse) and SQLite appending as many rows as
-#                               the backfill stored (BenchmarkSQLiteFloor/append); FLOOR=0 skips
+#   FLOOR=1                     also time the floors under any full-fidelity backfill: the parser alone over
+#                               the same files (benchtool parse), SQLite appending as many rows as the
+#                               backfill stored without and with a key (BenchmarkSQLiteFloor/append and
+#                               /hash-key), and the collector's RSS on an empty history; FLOOR=0 skips
 #
 # Steps: generate (cached) -> warm the page cache -> (a) ccusage claude daily
 # -> (b) otelcol-ccdash from an empty data dir until /status says the backfill
-# is complete -> (c) /series latency -> (d) the floors: parsing alone, and
-# appending that many rows to SQLite -> Markdown table on stdout.
+# is complete -> (c) /series latency -> (d) the floors: the idle collector,
+# parsing alone, appending that many rows to SQLite -> Markdown table on stdout.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -53,6 +54,12 @@ cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# stop_collector ends the collector started last (SIGTERM, a clean shutdown).
+stop_collector() {
+  kill -TERM "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  PID=
+}
 
 # --- tools -------------------------------------------------------------------
 log "building ccdash-synth and benchtool"
@@ -160,9 +167,7 @@ SERIES_URL="http://127.0.0.1:$API_PORT/api/analytics/series?metric=tokens_output
 log "(c) $REQUESTS x GET /api/analytics/series (tokens_output, daily, by model)"
 read -r P50 P95 OUR_OUTPUT < <("$TOOL" series -url "$SERIES_URL" -n "$REQUESTS")
 
-kill -TERM "$PID" 2>/dev/null || true
-wait "$PID" 2>/dev/null || true
-PID=
+stop_collector
 
 # MB/s and MB for the report.
 mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "-" }'; }
@@ -188,9 +193,7 @@ if [ "${FLOOR:-1}" = 1 ]; then
   "$TOOL" wait-backfill -url "http://127.0.0.1:$API_PORT" -pid "$PID" -timeout 1m -min-files 0 >/dev/null ||
     die "the collector did not start on an empty history (log: $WORK/idle.log)"
   IDLE_RSS_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
-  kill -TERM "$PID" 2>/dev/null || true
-  wait "$PID" 2>/dev/null || true
-  PID=
+  stop_collector
 
   log "(d) parser floor: benchtool parse over the same files"
   read -r PARSE_WALL PARSE_CPU PARSE_FACTS < <("$TOOL" parse -dir "$HIST")
